@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Installs what the server and its tests need on a Debian/Ubuntu machine that has only node and
+# npm: Deno (from the npm package `deno`), ffmpeg and Mesa's Vulkan driver (lavapipe, so WebGPU
+# works without a GPU). Idempotent: a second run only checks and returns quickly.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need_apt=()
+command -v ffmpeg >/dev/null 2>&1 || need_apt+=(ffmpeg)
+if ! ls /usr/share/vulkan/icd.d/*lvp* >/dev/null 2>&1 && ! ls /usr/share/vulkan/icd.d/*.json >/dev/null 2>&1; then
+  need_apt+=(mesa-vulkan-drivers)
+fi
+if [ ${#need_apt[@]} -gt 0 ]; then
+  if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "setup: installing ${need_apt[*]} through apt" >&2
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq >/dev/null
+    apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null
+  elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
+    echo "setup: installing ${need_apt[*]} through sudo apt" >&2
+    sudo DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null
+    sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null
+  else
+    for p in "${need_apt[@]}"; do
+      case $p in
+        ffmpeg) echo "setup: ffmpeg is missing and I cannot install it (not root, no sudo). Install it: 'sudo apt-get install ffmpeg' (or your OS's package manager), then run this again." >&2; exit 1 ;;
+        mesa-vulkan-drivers) echo "setup: warning: no Vulkan driver found; WebGPU may be unavailable and the engine will use wasm. Install 'mesa-vulkan-drivers' to enable it." >&2 ;;
+      esac
+    done
+  fi
+fi
+
+if [ ! -x node_modules/.bin/deno ]; then
+  echo "setup: installing Deno from the npm package 'deno'" >&2
+  npm install --no-save --no-audit --no-fund --silent deno@2.9 >/dev/null
+fi
+# Fetch the pinned npm dependencies of deno.json/deno.lock once, so the first run is not slowed.
+node_modules/.bin/deno install --frozen --quiet >/dev/null 2>&1 || node_modules/.bin/deno install --quiet
