@@ -1,0 +1,74 @@
+/**
+ * Adam over explicit gradients. tfjs's optimisers want a loss closure and differentiate it
+ * themselves; the APM brings its own gradients (see apm_model.ts), so this applies them.
+ *
+ * @module
+ */
+import * as tf from "@tensorflow/tfjs";
+
+/** Adam's state for a fixed list of variables. */
+export interface Adam {
+  /** Applies one update with `grads` (same order and shapes as the variables). */
+  apply(grads: tf.Tensor[]): void;
+  /** Forgets the moments (after the weights were restored or re-drawn). */
+  reset(): void;
+  /** Frees the moments. */
+  dispose(): void;
+}
+
+/** Options of {@linkcode createAdam}. */
+export interface AdamOptions {
+  learningRate: number;
+  beta1?: number;
+  beta2?: number;
+  epsilon?: number;
+}
+
+/**
+ * Adam (Kingma & Ba) with bias correction.
+ *
+ * @example
+ * ```ts
+ * const opt = createAdam(vars, { learningRate: 1e-3 });
+ * opt.apply(grads);
+ * ```
+ */
+export function createAdam(
+  vars: tf.Variable[],
+  { learningRate, beta1 = 0.9, beta2 = 0.999, epsilon = 1e-8 }: AdamOptions,
+): Adam {
+  let m: tf.Tensor[] = vars.map((v) => tf.zerosLike(v));
+  let v2: tf.Tensor[] = vars.map((v) => tf.zerosLike(v));
+  let t = 0;
+  return {
+    apply(grads) {
+      t++;
+      const c1 = 1 - Math.pow(beta1, t);
+      const c2 = 1 - Math.pow(beta2, t);
+      const stepSize = learningRate * Math.sqrt(c2) / c1;
+      const next = tf.tidy(() =>
+        vars.map((variable, i) => {
+          const g = grads[i];
+          const mi = tf.add(tf.mul(m[i], beta1), tf.mul(g, 1 - beta1));
+          const vi = tf.add(tf.mul(v2[i], beta2), tf.mul(tf.square(g), 1 - beta2));
+          variable.assign(
+            tf.sub(variable, tf.div(tf.mul(mi, stepSize), tf.add(tf.sqrt(vi), epsilon))),
+          );
+          return [mi, vi] as const;
+        })
+      );
+      for (const x of [...m, ...v2]) x.dispose();
+      m = next.map(([mi]) => mi);
+      v2 = next.map(([, vi]) => vi);
+    },
+    reset() {
+      for (const x of [...m, ...v2]) x.dispose();
+      m = vars.map((v) => tf.zerosLike(v));
+      v2 = vars.map((v) => tf.zerosLike(v));
+      t = 0;
+    },
+    dispose() {
+      for (const x of [...m, ...v2]) x.dispose();
+    },
+  };
+}

@@ -1,0 +1,95 @@
+/**
+ * The APM's shape and its test-time training schedule, with defaults sized for real time on two
+ * CPU cores (the paper's widths are ~16x larger; see ../shared/docs/apm.md).
+ *
+ * @module
+ */
+
+/** Which pretrained net the APM distils from. `none` trains on colour alone. */
+export type TeacherKind = "mobilenet_v2" | "none";
+
+/** Shape of the APM and how it adapts. */
+export interface ApmConfig {
+  /** Locations per side of the training grid (the field is `grid x grid`). */
+  grid: number;
+  /** Pixels per side of one column-module patch: the frame is resized to `grid * patch`. */
+  patch: number;
+  /** Dimensions of the 2-D sinusoidal positional code; a multiple of 4. */
+  posDim: number;
+  /** Width of the shared MLP's hidden layers. */
+  hidden: number;
+  /** Number of hidden layers of the shared MLP (at least 1). */
+  depth: number;
+  /** Dimensions of the feature head when there is no teacher (else the teacher's). */
+  featureDim: number;
+  /** Width of the RGB head's two hidden layers. */
+  rgbHidden: number;
+  /** Adam learning rate. */
+  learningRate: number;
+  /** Adam steps of test-time training on every frame. */
+  stepsPerFrame: number;
+  /** Random locations each step trains on ("a patch is a batch"); clamped to grid^2. */
+  locationsPerStep: number;
+  /** Weight of the feature (teacher) loss. */
+  featureLossWeight: number;
+  /** Weight of the colour loss. */
+  rgbLossWeight: number;
+  /** Teacher network. */
+  teacher: TeacherKind;
+  /** The teacher runs on every `teacherEvery`-th processed frame (1 = every frame). */
+  teacherEvery: number;
+  /** Seed of the weight initialisation and the location sampling. */
+  seed: number;
+}
+
+/** Defaults: measured to keep up with a 10 fps camera on two cores (see BENCHMARKS.md). */
+export const DEFAULT_APM_CONFIG: Readonly<ApmConfig> = Object.freeze({
+  grid: 32,
+  patch: 7,
+  posDim: 64,
+  hidden: 256,
+  depth: 3,
+  featureDim: 64,
+  rgbHidden: 128,
+  learningRate: 1e-3,
+  stepsPerFrame: 2,
+  locationsPerStep: 256,
+  featureLossWeight: 1,
+  rgbLossWeight: 1,
+  teacher: "mobilenet_v2",
+  teacherEvery: 5,
+  seed: 1,
+});
+
+/** Throws a clear error when a config cannot describe a working APM. */
+export function validateApmConfig(c: ApmConfig): void {
+  const positiveInts: (keyof ApmConfig)[] = [
+    "grid",
+    "patch",
+    "posDim",
+    "hidden",
+    "depth",
+    "featureDim",
+    "rgbHidden",
+    "locationsPerStep",
+    "teacherEvery",
+  ];
+  for (const k of positiveInts) {
+    const v = c[k];
+    if (typeof v !== "number" || !Number.isInteger(v) || v < 1) {
+      throw new RangeError(`APM option ${k} must be a positive integer, got ${v}`);
+    }
+  }
+  if (!Number.isInteger(c.stepsPerFrame) || c.stepsPerFrame < 0) {
+    throw new RangeError(`APM option stepsPerFrame must be an integer >= 0, got ${c.stepsPerFrame}`);
+  }
+  if (c.posDim % 4 !== 0) {
+    throw new RangeError(`APM option posDim must be a multiple of 4, got ${c.posDim}`);
+  }
+  if (!(c.learningRate > 0 && c.learningRate < 1)) {
+    throw new RangeError(`APM option learningRate must be in (0, 1), got ${c.learningRate}`);
+  }
+  if (c.teacher !== "mobilenet_v2" && c.teacher !== "none") {
+    throw new RangeError(`APM option teacher must be "mobilenet_v2" or "none", got ${c.teacher}`);
+  }
+}

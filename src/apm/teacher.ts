@@ -1,0 +1,68 @@
+/**
+ * The teacher: a pretrained MobileNetV2 (the Keras weights that `npm:nsfwjs@4.4.0` bundles),
+ * of which only an intermediate feature map is used, never the classifier.
+ *
+ * @module
+ */
+import * as tf from "@tensorflow/tfjs";
+import { MobileNetV2Model } from "nsfwjs/models/mobilenet_v2";
+
+/** A pretrained dense feature extractor. */
+export interface Teacher {
+  /** What it is, for logs and the API. */
+  readonly name: string;
+  /** Channels of its feature map. */
+  readonly dim: number;
+  /** Side of the square input it expects, in pixels. */
+  readonly inputSize: number;
+  /**
+   * Feature grid `[grid^2, dim]`, row-major, each location scaled to unit RMS per channel
+   * (norm sqrt(dim)) so the feature loss is O(1) and islands (which compare directions) see
+   * what the teacher sees. `frame` is `[inputSize, inputSize, 3]` in [0, 1].
+   */
+  features(frame: tf.Tensor3D, grid: number): tf.Tensor2D;
+  dispose(): void;
+}
+
+/** The MobileNetV2 layer used by default: 28x28x192 at 224x224 input, fine enough for a 32 grid. */
+export const DEFAULT_TEACHER_LAYER = "block_6_expand_relu";
+
+/** Loads MobileNetV2 from the bundled weights (no network) and cuts it at `layer`. */
+export async function loadMobileNetV2Teacher(layer = DEFAULT_TEACHER_LAYER): Promise<Teacher> {
+  const json = (await MobileNetV2Model.modelJson()).default as {
+    modelTopology: tf.io.ModelJSON["modelTopology"];
+    weightsManifest: tf.io.WeightsManifestConfig;
+  };
+  const base64 = (await MobileNetV2Model.weightBundles[0]()).default as string;
+  const weightData = Uint8Array.from(atob(base64), (ch) => ch.charCodeAt(0)).buffer;
+  const weightSpecs = json.weightsManifest.flatMap((g) => g.weights);
+  const full = await tf.loadLayersModel(
+    tf.io.fromMemory({ modelTopology: json.modelTopology, weightSpecs, weightData }),
+  );
+  let cut: tf.LayersModel;
+  try {
+    cut = tf.model({ inputs: full.inputs, outputs: full.getLayer(layer).output });
+  } catch (err) {
+    throw new Error(`teacher layer "${layer}" not found in MobileNetV2: use e.g. ` +
+      `"block_6_expand_relu" (28x28x192) or "block_13_expand_relu" (14x14x576)`, { cause: err });
+  }
+  const outShape = cut.outputs[0].shape;
+  const dim = outShape[outShape.length - 1] as number;
+  return {
+    name: `mobilenet_v2/${layer}`,
+    dim,
+    inputSize: 224,
+    features(frame, grid) {
+      return tf.tidy(() => {
+        const map = cut.predict(frame.expandDims(0)) as tf.Tensor4D;
+        const resized = tf.image.resizeBilinear(map, [grid, grid], false, true);
+        const flat = resized.reshape([grid * grid, dim]) as tf.Tensor2D;
+        const norm = tf.sqrt(tf.mean(tf.square(flat), 1, true)).add(1e-6);
+        return tf.div(flat, norm) as tf.Tensor2D;
+      });
+    },
+    dispose() {
+      full.dispose();
+    },
+  };
+}

@@ -1,0 +1,216 @@
+/**
+ * The one module that runs ffmpeg: decodes an input to raw `rgb24` frames on a pipe.
+ *
+ * fluent-ffmpeg (archived upstream) is used only here, so that replacing it touches one file.
+ * Under Deno it spawns ffmpeg through `node:child_process`. Before the first spawn in a
+ * process it runs `ffmpeg -formats` and `ffmpeg -encoders` once (its capability check,
+ * cached afterwards), so the first start takes about 0.2 s longer.
+ *
+ * @module
+ */
+
+import ffmpeg from "fluent-ffmpeg";
+import type { PassThrough } from "node:stream";
+import { redactUri } from "./source_uri.ts";
+
+/** How long `close()` waits after SIGTERM before it sends SIGKILL. */
+export const DEFAULT_KILL_GRACE_MS = 500;
+
+/** Options for {@linkcode spawnRawVideo}. */
+export interface RawVideoOptions {
+  /** What ffmpeg gets after `-i`; already validated (see `source_uri.ts`). */
+  input: string;
+  /** Output width in pixels; the picture is scaled to it (aspect ratio is not kept). */
+  width: number;
+  /** Output height in pixels. */
+  height: number;
+  /**
+   * Output frame rate. ffmpeg's `fps` filter drops (or repeats) frames to produce exactly this
+   * rate, so frame `i` is at `i / fps` seconds without asking ffmpeg for the source's rate.
+   */
+  fps: number;
+  /** Read the input at its native rate (`-re`), as a live camera would deliver it. */
+  realtime?: boolean;
+  /** Protocols ffmpeg may open (`-protocol_whitelist`); `file` for local files. */
+  protocolWhitelist?: string;
+  /** More input options, placed before `-i` (for later network sources). */
+  inputOptions?: readonly string[];
+  /** Milliseconds between SIGTERM and SIGKILL on `close()`. */
+  killGraceMs?: number;
+}
+
+/** How an ffmpeg run ended. */
+export interface FfmpegExit {
+  /** ffmpeg finished on its own with exit status 0. */
+  ok: boolean;
+  /** `close()` stopped it (then `ok` is false and `reason` is not an error). */
+  closed: boolean;
+  /** Why it failed: the last lines of ffmpeg's stderr (credentials redacted); "" when ok. */
+  reason: string;
+}
+
+/** A running ffmpeg decoding to raw frames. */
+export interface RawVideoProcess {
+  /** Stops delivering stdout; ffmpeg blocks once the pipe is full (backpressure). */
+  pause(): void;
+  /** Resumes delivering stdout. */
+  resume(): void;
+  /** Resolves once ffmpeg has exited (reaped) and every stdout byte was delivered. */
+  readonly exited: Promise<FfmpegExit>;
+  /**
+   * Stops ffmpeg: SIGTERM, then SIGKILL after the grace period; resolves once it has exited
+   * and been reaped. Stdout not yet delivered is discarded. Idempotent.
+   */
+  close(): Promise<FfmpegExit>;
+}
+
+/** The ffmpeg options placed before and after `-i`, split as fluent-ffmpeg wants them. */
+export interface RawVideoArgs {
+  inputOptions: string[];
+  outputOptions: string[];
+}
+
+/**
+ * Builds the ffmpeg arguments for {@linkcode spawnRawVideo}, without the input and `pipe:1`.
+ *
+ * @example
+ * ```ts
+ * rawVideoArgs({ input: "file:/a.mp4", width: 224, height: 224, fps: 10 }).outputOptions;
+ * // ["-map", "0:v:0", "-an", "-sn", "-dn", "-vf", "fps=10,scale=224:224", ...]
+ * ```
+ */
+export function rawVideoArgs(
+  { width, height, fps, realtime = true, protocolWhitelist = "file", inputOptions = [] }:
+    RawVideoOptions,
+): RawVideoArgs {
+  for (const [name, value] of [["width", width], ["height", height]] as const) {
+    if (!Number.isInteger(value) || value <= 0) {
+      throw new RangeError(`${name} must be a positive integer, got ${value}`);
+    }
+  }
+  if (!Number.isFinite(fps) || fps <= 0) throw new RangeError(`fps must be > 0, got ${fps}`);
+  return {
+    inputOptions: [
+      // No stdin: ffmpeg would otherwise read keystrokes (and 'q') from ours.
+      "-nostdin",
+      "-hide_banner",
+      "-loglevel",
+      "error",
+      "-protocol_whitelist",
+      protocolWhitelist,
+      ...(realtime ? ["-re"] : []),
+      ...inputOptions,
+    ],
+    outputOptions: [
+      "-map",
+      "0:v:0",
+      "-an",
+      "-sn",
+      "-dn",
+      "-vf",
+      // Rate first so that frames about to be dropped are not scaled.
+      `fps=${fps},scale=${width}:${height}`,
+      "-pix_fmt",
+      "rgb24",
+      "-f",
+      "rawvideo",
+    ],
+  };
+}
+
+/**
+ * Starts ffmpeg decoding `options.input` to `rgb24` frames of `width * height * 3` bytes on
+ * stdout; every stdout chunk (of any size) goes to `onData`.
+ *
+ * @example
+ * ```ts
+ * const proc = spawnRawVideo(
+ *   { input: "file:/clips/a.mp4", width: 160, height: 120, fps: 10, realtime: false },
+ *   (chunk) => reader.push(chunk),
+ * );
+ * const exit = await proc.exited; // { ok: true, closed: false, reason: "" }
+ * ```
+ */
+export function spawnRawVideo(
+  options: RawVideoOptions,
+  onData: (chunk: Uint8Array) => void,
+): RawVideoProcess {
+  const { inputOptions, outputOptions } = rawVideoArgs(options);
+  const killGraceMs = options.killGraceMs ?? DEFAULT_KILL_GRACE_MS;
+  const command = ffmpeg(options.input).inputOptions(inputOptions).outputOptions(outputOptions);
+  // With no target, pipe() makes a PassThrough fed from ffmpeg's stdout; pausing it pauses
+  // the child's pipe too, which is how backpressure reaches ffmpeg.
+  const stdout = command.pipe() as PassThrough;
+
+  let started = false;
+  let closing = false;
+  let discard = false;
+  let finished: { ok: boolean; reason: string } | null = null;
+  let stdoutEnded = false;
+  let resolveExited!: (exit: FfmpegExit) => void;
+  const exited = new Promise<FfmpegExit>((resolve) => (resolveExited = resolve));
+  const settle = () => {
+    if (finished && stdoutEnded) resolveExited({ ...finished, closed: closing });
+  };
+
+  stdout.on("data", (chunk: Uint8Array) => {
+    if (!discard) onData(chunk);
+  });
+  stdout.on("end", () => {
+    stdoutEnded = true;
+    settle();
+  });
+  stdout.on("error", () => {/* the process outcome reports the failure */});
+
+  command.on("start", () => {
+    started = true;
+    // close() came before fluent-ffmpeg had spawned the process: stop it at once.
+    if (closing) command.kill("SIGKILL");
+  });
+  command.on("end", () => {
+    finished = { ok: true, reason: "" };
+    settle();
+  });
+  command.on("error", (error: Error, _stdout: string | null, stderr: string | null) => {
+    finished = { ok: false, reason: stderrTail(stderr) || redactUri(error.message) };
+    // Failed before spawning (ffmpeg not found): nothing will ever end the PassThrough.
+    if (!started) stdout.end();
+    settle();
+  });
+
+  let closed: Promise<FfmpegExit> | null = null;
+  return {
+    pause: () => void stdout.pause(),
+    resume: () => {
+      if (!discard) stdout.resume();
+    },
+    exited,
+    close() {
+      closed ??= (async () => {
+        if (!finished) closing = true;
+        discard = true;
+        // ffmpeg blocked on a full pipe would not see SIGTERM: drain it.
+        stdout.resume();
+        if (finished) return await exited;
+        if (started) command.kill("SIGTERM");
+        const timer = setTimeout(() => {
+          if (started && !finished) command.kill("SIGKILL");
+        }, killGraceMs);
+        try {
+          return await exited;
+        } finally {
+          clearTimeout(timer);
+        }
+      })();
+      return closed;
+    },
+  };
+}
+
+/** The last lines of ffmpeg's stderr, one line, without the `@ 0x…` addresses it prints. */
+function stderrTail(stderr: string | null, maxLines = 6): string {
+  if (!stderr) return "";
+  const lines = stderr.split(/\r?\n|\r/).map((line) => line.trim()).filter((line) => line);
+  const tail = lines.slice(-maxLines).join("; ").replace(/ @ 0x[0-9a-f]+\]/g, "]");
+  return redactUri(tail.length > 1000 ? "…" + tail.slice(-1000) : tail);
+}
