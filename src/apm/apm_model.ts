@@ -209,12 +209,12 @@ export interface StepTargets {
 }
 
 /** Loss values and gradients (same order as `paramList`) of one step. */
-export interface LossAndGrads {
+export type LossAndGrads = {
   loss: tf.Scalar;
   featureLoss: tf.Scalar;
   rgbLoss: tf.Scalar;
   grads: tf.Tensor[];
-}
+};
 
 // Plain matMuls only: `a^T · b` and `a · b^T` with an explicit transpose (see module doc).
 type T2 = tf.Tensor2D;

@@ -96,7 +96,9 @@ export function createContinualTrainer(
   const batch = Math.min(config.locationsPerStep, n);
   let draws = 0;
   let params: ApmParams = initParams(shape, config.seed);
-  let adam = createAdam(paramList(params), { learningRate: config.learningRate });
+  // One flat update on WebGPU, where each kernel dispatch costs; per variable elsewhere.
+  const adamOptions = { learningRate: config.learningRate, flat: tf.getBackend() === "webgpu" };
+  let adam = createAdam(paramList(params), adamOptions);
   let teacherTarget: tf.Tensor2D | null = null;
   const weights = { feature: config.featureLossWeight, rgb: config.rgbLossWeight };
 
@@ -104,7 +106,7 @@ export function createContinualTrainer(
     adam.dispose();
     disposeParams(params);
     params = initParams(shape, config.seed + ++draws);
-    adam = createAdam(paramList(params), { learningRate: config.learningRate });
+    adam = createAdam(paramList(params), adamOptions);
   };
 
   return {

@@ -5,39 +5,42 @@
  * @module
  */
 
+import type { FeatureField } from "./types.ts";
+import { type FieldNorms, KIND_UNIT } from "./_cosine_edges.ts";
 import { findRoot } from "./_union_find.ts";
 
 /**
- * Turn a union-find forest over grid locations into compact labels `0..K-1` (numbered in
- * raster order of first appearance), after merging every island smaller than `minArea` into
- * its most similar 4-neighbour island, smallest first, until none is small.
+ * Merge every island smaller than `minArea` into its most similar 4-neighbour island, smallest
+ * first, until none is small. `regions` holds island indices `0..count-1` numbered in raster
+ * order of first appearance, and so do the labels returned.
  *
- * Similarity is the cosine between the islands' mean unit vectors; ties go to the larger
- * neighbour, then to the lower index, so the result is deterministic. `unit` holds the unit
- * feature of each location (all zeros where the location has no usable direction, which makes
- * it equally similar, 0, to every neighbour).
+ * Similarity is the cosine between the islands' mean unit vectors (a location without a usable
+ * direction adds nothing, so an island of such locations is equally similar, 0, to every
+ * neighbour); ties go to the larger neighbour, then to the lower index, so the result is
+ * deterministic.
  */
 export function mergeSmallIslands(
-  parent: Int32Array,
-  unit: Float32Array,
-  width: number,
-  height: number,
-  dim: number,
+  regions: Int32Array,
+  count: number,
+  { width, height, dim, data }: FeatureField,
+  { invNorm, kind }: FieldNorms,
   minArea: number,
 ): Int32Array {
   const n = width * height;
-  const comp = compactRoots(parent, n);
-  let count = 0;
-  for (let i = 0; i < n; i++) if (comp[i] >= count) count = comp[i] + 1;
-  if (minArea <= 1 || count <= 1) return comp;
+  if (minArea <= 1 || count <= 1) return regions;
 
   const area = new Int32Array(count);
+  for (let i = 0; i < n; i++) area[regions[i]]++;
+  let small = 0;
+  for (let c = 0; c < count; c++) if (area[c] < minArea) small++;
+  // The usual frame has no small island: skip the field-sized pass below.
+  if (small === 0) return regions;
+
   const sums = new Float64Array(count * dim);
   for (let i = 0; i < n; i++) {
-    const c = comp[i];
-    area[c]++;
-    const src = i * dim, dst = c * dim;
-    for (let d = 0; d < dim; d++) sums[dst + d] += unit[src + d];
+    if (kind[i] !== KIND_UNIT) continue;
+    const src = i * dim, dst = regions[i] * dim, inv = invNorm[i];
+    for (let d = 0; d < dim; d++) sums[dst + d] += data[src + d] * inv;
   }
 
   // Areas only grow, so a region that starts large never needs its neighbour list: only the
@@ -52,8 +55,8 @@ export function mergeSmallIslands(
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {
       const i = y * width + x;
-      if (x + 1 < width) link(comp[i], comp[i + 1]);
-      if (y + 1 < height) link(comp[i], comp[i + width]);
+      if (x + 1 < width) link(regions[i], regions[i + 1]);
+      if (y + 1 < height) link(regions[i], regions[i + width]);
     }
   }
 
@@ -90,24 +93,11 @@ export function mergeSmallIslands(
   const next = new Int32Array(count).fill(-1);
   let k = 0;
   for (let i = 0; i < n; i++) {
-    const r = findRoot(regionParent, comp[i]);
+    const r = findRoot(regionParent, regions[i]);
     if (next[r] < 0) next[r] = k++;
     labels[i] = next[r];
   }
   return labels;
-}
-
-/** Compact region index per location, numbered in raster order of first appearance. */
-function compactRoots(parent: Int32Array, n: number): Int32Array {
-  const index = new Int32Array(n).fill(-1);
-  const comp = new Int32Array(n);
-  let k = 0;
-  for (let i = 0; i < n; i++) {
-    const r = findRoot(parent, i);
-    if (index[r] < 0) index[r] = k++;
-    comp[i] = index[r];
-  }
-  return comp;
 }
 
 function mostSimilarNeighbour(

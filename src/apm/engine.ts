@@ -1,0 +1,123 @@
+/**
+ * One stream's perception engine: raw frames in, feature fields out. It picks the compute
+ * backend, loads the teacher, preprocesses each frame (WGSL kernel on webgpu) and runs the
+ * continual trainer. Knows nothing of streams or HTTP.
+ *
+ * @module
+ */
+import * as tf from "@tensorflow/tfjs";
+import { resizeRgbTensor } from "../../kernels/resize_rgb.ts";
+import { type ApmConfig, validateApmConfig } from "./apm_config.ts";
+import { type BackendChoice, type BackendInfo, initBackend } from "./backend.ts";
+import { createContinualTrainer } from "./continual_trainer.ts";
+import { loadMobileNetV2Teacher, type Teacher } from "./teacher.ts";
+
+/** What the engine needs to start. */
+export interface EngineOptions {
+  apm: ApmConfig;
+  backend: BackendChoice;
+}
+
+/** What the engine runs on, for the API and logs. */
+export interface EngineInfo {
+  backend: BackendInfo;
+  teacher: string;
+  grid: number;
+  dim: number;
+}
+
+/** A raw frame, as the engine receives it. */
+export interface RawFrame {
+  width: number;
+  height: number;
+  /** `width * height * 3` bytes, rgb24. */
+  data: Uint8Array;
+}
+
+/** The engine's answer for one frame. */
+export interface FieldResult {
+  width: number;
+  height: number;
+  dim: number;
+  /** `width * height * dim` features, row-major; always finite. */
+  field: Float32Array;
+  loss: number;
+  featureLoss: number;
+  rgbLoss: number;
+  /** The weights diverged and were re-drawn on this frame. */
+  reset: boolean;
+  /** The teacher ran on this frame. */
+  keyFrame: boolean;
+  /** Milliseconds spent preprocessing and in the trainer (teacher, steps, inference). */
+  timings: { preprocessMs: number; trainMs: number };
+}
+
+/** A running engine. */
+export interface Engine {
+  readonly info: EngineInfo;
+  process(frame: RawFrame): Promise<FieldResult>;
+  dispose(): void;
+}
+
+/** Starts an engine: backend, teacher (bundled weights, no network), fresh APM. */
+export async function createEngine({ apm, backend }: EngineOptions): Promise<Engine> {
+  validateApmConfig(apm);
+  const backendInfo = await initBackend(backend);
+  const teacher: Teacher | null = apm.teacher === "mobilenet_v2"
+    ? await loadMobileNetV2Teacher()
+    : null;
+  const trainer = createContinualTrainer(apm, teacher);
+  const side = apm.grid * apm.patch;
+  let processed = 0;
+  return {
+    info: {
+      backend: backendInfo,
+      teacher: teacher?.name ?? "none",
+      grid: apm.grid,
+      dim: trainer.dim,
+    },
+    async process({ width, height, data }) {
+      if (data.length !== width * height * 3) {
+        throw new RangeError(
+          `frame of ${width}x${height} needs ${width * height * 3} rgb24 bytes, got ${data.length}`,
+        );
+      }
+      const t0 = performance.now();
+      const keyFrame = teacher !== null && processed % apm.teacherEvery === 0;
+      processed++;
+      const frame = resizeRgbTensor(data, width, height, side, side);
+      const rgbTarget = tf.tidy(() =>
+        resizeRgbTensor(data, width, height, apm.grid, apm.grid).reshape([-1, 3]) as tf.Tensor2D
+      );
+      let teacherFrame: tf.Tensor3D | null = null;
+      if (keyFrame) {
+        const size = teacher!.inputSize;
+        teacherFrame = size === side ? frame : resizeRgbTensor(data, width, height, size, size);
+      }
+      const t1 = performance.now();
+      try {
+        const r = await trainer.step({ frame, rgbTarget, teacherFrame });
+        return {
+          width: apm.grid,
+          height: apm.grid,
+          dim: r.dim,
+          field: r.field,
+          loss: r.loss,
+          featureLoss: r.featureLoss,
+          rgbLoss: r.rgbLoss,
+          reset: r.reset,
+          keyFrame,
+          timings: { preprocessMs: t1 - t0, trainMs: performance.now() - t1 },
+        };
+      } finally {
+        frame.dispose();
+        rgbTarget.dispose();
+        if (teacherFrame && teacherFrame !== frame) teacherFrame.dispose();
+      }
+    },
+    dispose() {
+      trainer.dispose();
+      teacher?.dispose();
+    },
+  };
+}

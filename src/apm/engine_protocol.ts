@@ -1,0 +1,34 @@
+/**
+ * Messages across the Worker boundary between a stream's pipeline and its engine. Frames go in
+ * and island maps come out as transferred buffers: nothing is copied that can be moved.
+ *
+ * @module
+ */
+import type { IslandSummary } from "../islands/types.ts";
+import type { EngineInfo, EngineOptions } from "./engine.ts";
+
+/** Pipeline -> engine. */
+export type EngineRequest =
+  | { type: "init"; options: EngineOptions }
+  | { type: "frame"; width: number; height: number; data: ArrayBuffer };
+
+/** The engine's answer for one frame: the island map and what it cost. */
+export interface EngineMap {
+  width: number;
+  height: number;
+  /** Island id of every grid location, row-major (an Int32Array's buffer, transferred). */
+  labels: ArrayBuffer;
+  islands: IslandSummary[];
+  loss: number;
+  featureLoss: number;
+  rgbLoss: number;
+  reset: boolean;
+  keyFrame: boolean;
+  timings: { preprocessMs: number; trainMs: number; islandsMs: number };
+}
+
+/** Engine -> pipeline. */
+export type EngineReply =
+  | { type: "ready"; info: EngineInfo }
+  | { type: "map"; map: EngineMap }
+  | { type: "error"; message: string };

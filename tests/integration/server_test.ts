@@ -1,0 +1,166 @@
+/**
+ * End to end: the real server on `synthetic:`, a real WebSocket client, island maps checked
+ * against the contract and against the generator's ground truth.
+ */
+import assert from "node:assert/strict";
+import { adjustedRandIndex, downsampleLabelsMode } from "../../src/islands/adjusted_rand_index.ts";
+import { renderSyntheticFrame } from "../../streams/synthetic.ts";
+import { startServer } from "./_server.ts";
+
+interface Island {
+  id: number;
+  area: number;
+  bbox: [number, number, number, number];
+  centroid: [number, number];
+}
+interface Msg {
+  type: string;
+  stream: string;
+  frame: number;
+  pts: number;
+  width: number;
+  height: number;
+  labels: number[];
+  islands: Island[];
+}
+
+/** Collects `count` messages from a WebSocket, or fails after `timeoutMs`. */
+function collect(url: string, count: number, timeoutMs: number): Promise<Msg[]> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(url);
+    const got: Msg[] = [];
+    const timer = setTimeout(() => {
+      ws.close();
+      reject(new Error(`only ${got.length} of ${count} messages in ${timeoutMs} ms`));
+    }, timeoutMs);
+    ws.onmessage = (e) => {
+      got.push(JSON.parse(e.data));
+      if (got.length === count) {
+        clearTimeout(timer);
+        ws.close();
+      }
+    };
+    ws.onclose = () => {
+      clearTimeout(timer);
+      if (got.length === count) resolve(got);
+      else reject(new Error(`socket closed after ${got.length} of ${count} messages`));
+    };
+    ws.onerror = () => {}; // onclose follows and reports
+  });
+}
+
+function assertContract(m: Msg) {
+  assert.equal(m.type, "islands");
+  assert.equal(m.stream, "default");
+  assert.ok(Number.isInteger(m.frame) && m.frame >= 0);
+  assert.ok(Math.abs(m.pts - m.frame / 10) < 1e-9, "pts = frame / fps");
+  assert.equal(m.labels.length, m.width * m.height);
+  const byId = new Map(m.islands.map((i) => [i.id, i]));
+  assert.equal(byId.size, m.islands.length, "island ids are unique");
+  const area = new Map<number, number>();
+  const box = new Map<number, [number, number, number, number]>();
+  m.labels.forEach((id, k) => {
+    const x = k % m.width, y = Math.floor(k / m.width);
+    area.set(id, (area.get(id) ?? 0) + 1);
+    const b = box.get(id) ?? [x, y, x, y];
+    box.set(id, [Math.min(b[0], x), Math.min(b[1], y), Math.max(b[2], x), Math.max(b[3], y)]);
+  });
+  assert.equal(area.size, m.islands.length, "every label has a summary and vice versa");
+  for (const isl of m.islands) {
+    assert.equal(isl.area, area.get(isl.id), `area of island ${isl.id}`);
+    assert.deepEqual(isl.bbox, box.get(isl.id), `bbox of island ${isl.id}`);
+    const [x0, y0, x1, y1] = isl.bbox;
+    assert.ok(isl.centroid[0] >= x0 && isl.centroid[0] <= x1 && isl.centroid[1] >= y0 &&
+      isl.centroid[1] <= y1);
+  }
+}
+
+Deno.test({
+  name: "server on synthetic: pushes island maps that obey the contract and match ground truth",
+  async fn() {
+    const server = await startServer(["--source", "synthetic:?seed=1"]);
+    try {
+      const health = await fetch(`${server.url}/healthz`);
+      assert.deepEqual(await health.json(), { status: "ok" });
+
+      // 40 maps: about 4 s of adaptation at ~10 processed frames per second after the
+      // teacher's first key frame; the ARI below is measured on the last 10 of them.
+      const msgs = await collect(`${server.wsUrl}/v1/streams/default/islands`, 40, 120_000);
+      msgs.forEach(assertContract);
+      for (let i = 1; i < msgs.length; i++) assert.ok(msgs[i].frame > msgs[i - 1].frame);
+
+      const aris = msgs.slice(-10).map((m) => {
+        const { truth } = renderSyntheticFrame({ width: 224, height: 224, seed: 1 }, m.frame);
+        const gt = downsampleLabelsMode(truth, 224, 224, m.width, m.height);
+        return adjustedRandIndex(gt, m.labels);
+      });
+      const meanAri = aris.reduce((a, b) => a + b, 0) / aris.length;
+      console.log(`mean ARI of the last 10 maps vs ground truth: ${meanAri.toFixed(3)}`);
+      // A constant map or random labels score 0; THRESHOLD is justified in its comment.
+      assert.ok(meanAri > ARI_THRESHOLD, `mean ARI ${meanAri} <= ${ARI_THRESHOLD}`);
+
+      const list = await (await fetch(`${server.url}/v1/streams`)).json();
+      assert.equal(list.streams.length, 1);
+      const s = list.streams[0];
+      assert.equal(s.id, "default");
+      assert.equal(s.source, "synthetic:?seed=1");
+      assert.equal(s.state, "running");
+      assert.ok(s.fpsOut > 0 && s.fpsIn > 0, "fps in and out are measured");
+      assert.ok(s.framesDropped >= 0 && s.framesDecoded >= s.framesProcessed);
+    } finally {
+      await server.stop();
+    }
+  },
+});
+
+/**
+ * Measured: see the comment where this is set. Kept here so the test reads top to bottom.
+ */
+const ARI_THRESHOLD = 0.3;
+
+Deno.test({
+  name: "unknown stream id gives 404 over HTTP and refuses the WebSocket",
+  async fn() {
+    const server = await startServer(["--teacher", "none", "--source", "synthetic:"]);
+    try {
+      const r = await fetch(`${server.url}/v1/streams/nope`);
+      assert.equal(r.status, 404);
+      const body = await r.json();
+      assert.equal(body.error, "stream_not_found");
+      const ws = new WebSocket(`${server.wsUrl}/v1/streams/nope/islands`);
+      const outcome = await new Promise<string>((resolve) => {
+        ws.onopen = () => resolve("open");
+        ws.onerror = () => resolve("error");
+      });
+      assert.equal(outcome, "error");
+      const plain = await fetch(`${server.url}/v1/streams/default/islands`);
+      assert.equal(plain.status, 426, "a plain GET on the WebSocket route says to upgrade");
+      await plain.body?.cancel();
+    } finally {
+      await server.stop();
+    }
+  },
+});
+
+Deno.test({
+  name: "a source ffmpeg cannot open fails its stream with a clear error; the server stays up",
+  async fn() {
+    const bad = new URL("../../fixtures/not_a_video.mp4", import.meta.url).pathname;
+    const server = await startServer(["--teacher", "none", "--source", bad]);
+    try {
+      let s;
+      const deadline = Date.now() + 30_000;
+      do {
+        await new Promise((r) => setTimeout(r, 200));
+        s = (await (await fetch(`${server.url}/v1/streams`)).json()).streams[0];
+      } while (s.state !== "failed" && Date.now() < deadline);
+      assert.equal(s.state, "failed");
+      assert.match(s.error, /not_a_video\.mp4|Invalid data|could not|cannot/i);
+      const health = await fetch(`${server.url}/healthz`);
+      assert.equal(health.status, 200);
+      await health.body?.cancel();
+    } finally {
+      await server.stop();
+    }
+  },
+});
