@@ -30,5 +30,11 @@ for (const i of [0, 49, 99, 199, 299, 399, 499, l.length - 1]) {
   if (i < l.length) console.log(`step ${String(i + 1).padStart(4)}  loss ${l[i].toExponential(3)}`);
 }
 console.log(`loss fell ${(l[0] / l[l.length - 1]).toFixed(1)}x`);
-console.log(`islands vs ground truth ARI: ${r.truthAri.before.toFixed(3)} -> ${r.truthAri.after.toFixed(3)}`);
-console.log(`islands vs teacher islands ARI: ${r.teacherAri.before.toFixed(3)} -> ${r.teacherAri.after.toFixed(3)}`);
+console.log(
+  `islands vs ground truth ARI: ${r.truthAri.before.toFixed(3)} -> ${r.truthAri.after.toFixed(3)}`,
+);
+console.log(
+  `islands vs teacher islands ARI: ${r.teacherAri.before.toFixed(3)} -> ${
+    r.teacherAri.after.toFixed(3)
+  }`,
+);

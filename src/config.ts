@@ -35,33 +35,99 @@ const apm = DEFAULT_APM_CONFIG;
 /** The options, in the order `--help` and the README list them. */
 export const OPTIONS: OptionSpec[] = [
   opt("port", "int", 8080, "TCP port of the HTTP/WebSocket server", (c, v) => c.port = +v),
-  opt("host", "string", "127.0.0.1", "address to listen on (0.0.0.0 for every interface)", (c, v) =>
-    c.host = String(v)),
-  opt("source", "string", "synthetic:", "the stream's source: synthetic:[?seed=&objects=&fps=] or a video file path", (c, v) =>
-    c.source = String(v)),
+  opt(
+    "host",
+    "string",
+    "127.0.0.1",
+    "address to listen on (0.0.0.0 for every interface)",
+    (c, v) => c.host = String(v),
+  ),
+  opt(
+    "source",
+    "string",
+    "synthetic:",
+    "the stream's source: synthetic:[?seed=&objects=&fps=] or a video file path",
+    (c, v) => c.source = String(v),
+  ),
   opt("fps", "number", 10, "frames per second taken from the source", (c, v) => c.fps = +v),
-  opt("backend", "string", "auto", "compute backend: auto (webgpu on a real GPU, else wasm), webgpu, wasm, cpu", (c, v) =>
-    c.backend = v as BackendChoice),
-  opt("grid", "int", apm.grid, "APM grid side: the island map is grid x grid", (c, v) =>
-    c.apm.grid = +v),
-  opt("patch", "int", apm.patch, "pixels per column patch; frames are resized to grid*patch square", (c, v) =>
-    c.apm.patch = +v),
+  opt(
+    "backend",
+    "string",
+    "auto",
+    "compute backend: auto (webgpu on a real GPU, else wasm), webgpu, wasm, cpu",
+    (c, v) => c.backend = v as BackendChoice,
+  ),
+  opt(
+    "grid",
+    "int",
+    apm.grid,
+    "APM grid side: the island map is grid x grid",
+    (c, v) => c.apm.grid = +v,
+  ),
+  opt(
+    "patch",
+    "int",
+    apm.patch,
+    "pixels per column patch; frames are resized to grid*patch square",
+    (c, v) => c.apm.patch = +v,
+  ),
   opt("hidden", "int", apm.hidden, "width of the APM's shared MLP", (c, v) => c.apm.hidden = +v),
-  opt("depth", "int", apm.depth, "hidden layers of the APM's shared MLP", (c, v) => c.apm.depth = +v),
-  opt("pos-dim", "int", apm.posDim, "dimensions of the positional code (multiple of 4)", (c, v) =>
-    c.apm.posDim = +v),
-  opt("steps-per-frame", "int", apm.stepsPerFrame, "Adam steps of test-time training per frame", (c, v) =>
-    c.apm.stepsPerFrame = +v),
-  opt("locations-per-step", "int", apm.locationsPerStep, "random grid locations each step trains on", (c, v) =>
-    c.apm.locationsPerStep = +v),
-  opt("learning-rate", "number", apm.learningRate, "Adam learning rate", (c, v) =>
-    c.apm.learningRate = +v),
-  opt("teacher", "string", apm.teacher, "teacher: mobilenet_v2 or none (colour only)", (c, v) =>
-    c.apm.teacher = v as ApmConfig["teacher"]),
-  opt("teacher-every", "int", apm.teacherEvery, "run the teacher on every n-th processed frame", (c, v) =>
-    c.apm.teacherEvery = +v),
-  opt("seed", "int", apm.seed, "seed of the APM's initial weights and sampling", (c, v) =>
-    c.apm.seed = +v),
+  opt(
+    "depth",
+    "int",
+    apm.depth,
+    "hidden layers of the APM's shared MLP",
+    (c, v) => c.apm.depth = +v,
+  ),
+  opt(
+    "pos-dim",
+    "int",
+    apm.posDim,
+    "dimensions of the positional code (multiple of 4)",
+    (c, v) => c.apm.posDim = +v,
+  ),
+  opt(
+    "steps-per-frame",
+    "int",
+    apm.stepsPerFrame,
+    "Adam steps of test-time training per frame",
+    (c, v) => c.apm.stepsPerFrame = +v,
+  ),
+  opt(
+    "locations-per-step",
+    "int",
+    apm.locationsPerStep,
+    "random grid locations each step trains on",
+    (c, v) => c.apm.locationsPerStep = +v,
+  ),
+  opt(
+    "learning-rate",
+    "number",
+    apm.learningRate,
+    "Adam learning rate",
+    (c, v) => c.apm.learningRate = +v,
+  ),
+  opt(
+    "teacher",
+    "string",
+    apm.teacher,
+    "teacher: mobilenet_v2 or none (colour only)",
+    (c, v) => c.apm.teacher = v as ApmConfig["teacher"],
+  ),
+  opt(
+    "teacher-every",
+    "int",
+    apm.teacherEvery,
+    "run the teacher on every n-th processed frame",
+    (c, v) => c.apm.teacherEvery = +v,
+  ),
+  opt(
+    "seed",
+    "int",
+    apm.seed,
+    "seed of the APM's initial weights and sampling",
+    (c, v) => c.apm.seed = +v,
+  ),
 ];
 
 function opt(
@@ -126,7 +192,11 @@ export function loadConfig(
     }
     const n = Number(raw);
     if (raw.trim() === "" || !Number.isFinite(n) || (o.kind === "int" && !Number.isInteger(n))) {
-      throw new ConfigError(`--${o.flag} (${o.env}) must be ${o.kind === "int" ? "an integer" : "a number"}, got "${raw}"`);
+      throw new ConfigError(
+        `--${o.flag} (${o.env}) must be ${
+          o.kind === "int" ? "an integer" : "a number"
+        }, got "${raw}"`,
+      );
     }
     o.set(config, n);
   }

@@ -36,6 +36,13 @@ export interface ApmConfig {
   rgbLossWeight: number;
   /** Teacher network. */
   teacher: TeacherKind;
+  /** The MobileNetV2 layer whose feature map the APM learns. */
+  teacherLayer: string;
+  /**
+   * Dimensions the teacher's features are projected to (a fixed seeded random projection,
+   * which keeps their cosine geometry); 0 keeps the layer's own channel count.
+   */
+  teacherDim: number;
   /** The teacher runs on every `teacherEvery`-th processed frame (1 = every frame). */
   teacherEvery: number;
   /** Seed of the weight initialisation and the location sampling. */
@@ -57,6 +64,8 @@ export const DEFAULT_APM_CONFIG: Readonly<ApmConfig> = Object.freeze({
   featureLossWeight: 1,
   rgbLossWeight: 1,
   teacher: "mobilenet_v2",
+  teacherLayer: "block_6_expand_relu",
+  teacherDim: 0,
   teacherEvery: 5,
   seed: 1,
 });
@@ -81,7 +90,9 @@ export function validateApmConfig(c: ApmConfig): void {
     }
   }
   if (!Number.isInteger(c.stepsPerFrame) || c.stepsPerFrame < 0) {
-    throw new RangeError(`APM option stepsPerFrame must be an integer >= 0, got ${c.stepsPerFrame}`);
+    throw new RangeError(
+      `APM option stepsPerFrame must be an integer >= 0, got ${c.stepsPerFrame}`,
+    );
   }
   if (c.posDim % 4 !== 0) {
     throw new RangeError(`APM option posDim must be a multiple of 4, got ${c.posDim}`);

@@ -64,7 +64,7 @@ export async function createEngine({ apm, backend }: EngineOptions): Promise<Eng
   validateApmConfig(apm);
   const backendInfo = await initBackend(backend);
   const teacher: Teacher | null = apm.teacher === "mobilenet_v2"
-    ? await loadMobileNetV2Teacher()
+    ? await loadMobileNetV2Teacher(apm.teacherLayer, apm.teacherDim)
     : null;
   const trainer = createContinualTrainer(apm, teacher);
   const side = apm.grid * apm.patch;

@@ -28,7 +28,10 @@ export interface Teacher {
 export const DEFAULT_TEACHER_LAYER = "block_6_expand_relu";
 
 /** Loads MobileNetV2 from the bundled weights (no network) and cuts it at `layer`. */
-export async function loadMobileNetV2Teacher(layer = DEFAULT_TEACHER_LAYER): Promise<Teacher> {
+export async function loadMobileNetV2Teacher(
+  layer = DEFAULT_TEACHER_LAYER,
+  projectTo = 0,
+): Promise<Teacher> {
   const json = (await MobileNetV2Model.modelJson()).default as {
     modelTopology: tf.io.ModelJSON["modelTopology"];
     weightsManifest: tf.io.WeightsManifestConfig;
@@ -43,26 +46,37 @@ export async function loadMobileNetV2Teacher(layer = DEFAULT_TEACHER_LAYER): Pro
   try {
     cut = tf.model({ inputs: full.inputs, outputs: full.getLayer(layer).output });
   } catch (err) {
-    throw new Error(`teacher layer "${layer}" not found in MobileNetV2: use e.g. ` +
-      `"block_6_expand_relu" (28x28x192) or "block_13_expand_relu" (14x14x576)`, { cause: err });
+    throw new Error(
+      `teacher layer "${layer}" not found in MobileNetV2: use e.g. ` +
+        `"block_6_expand_relu" (28x28x192) or "block_13_expand_relu" (14x14x576)`,
+      { cause: err },
+    );
   }
   const outShape = cut.outputs[0].shape;
-  const dim = outShape[outShape.length - 1] as number;
+  const channels = outShape[outShape.length - 1] as number;
+  // A fixed random projection (seeded, so every run and every restart sees the same targets)
+  // keeps cosine geometry (Johnson-Lindenstrauss) while the APM fits far fewer dimensions.
+  const projection = projectTo > 0 && projectTo < channels
+    ? tf.randomNormal([channels, projectTo], 0, 1 / Math.sqrt(projectTo), "float32", 7)
+    : null;
+  const dim = projection ? projectTo : channels;
   return {
-    name: `mobilenet_v2/${layer}`,
+    name: `mobilenet_v2/${layer}` + (projection ? `->${dim}` : ""),
     dim,
     inputSize: 224,
     features(frame, grid) {
       return tf.tidy(() => {
         const map = cut.predict(frame.expandDims(0)) as tf.Tensor4D;
         const resized = tf.image.resizeBilinear(map, [grid, grid], false, true);
-        const flat = resized.reshape([grid * grid, dim]) as tf.Tensor2D;
+        let flat = resized.reshape([grid * grid, channels]) as tf.Tensor2D;
+        if (projection) flat = tf.matMul(flat, projection);
         const norm = tf.sqrt(tf.mean(tf.square(flat), 1, true)).add(1e-6);
         return tf.div(flat, norm) as tf.Tensor2D;
       });
     },
     dispose() {
       full.dispose();
+      projection?.dispose();
     },
   };
 }

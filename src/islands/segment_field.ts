@@ -10,7 +10,7 @@
  * unchanged, so one setting serves a sharp field, a noisy one and a washed-out (low-contrast)
  * one.
  *
- * Three passes:
+ * Four passes:
  * 1. Felzenszwalb-Huttenlocher growth: edges lightest first; two regions join when the edge is
  *    no heavier than either region's tolerance `Int(C) + k / |C|`, with `Int(C)` the heaviest
  *    edge already inside `C` and `k = growScale * m`. This never crosses a clear boundary but,
@@ -20,14 +20,19 @@
  *    their shared border is at most `borderScale * m`. Seams close (their edges are ordinary);
  *    a real boundary stays, and because it is judged on its average, a few noisy low edges
  *    across it cannot leak as they would with a plain threshold.
- * 3. Islands smaller than `minArea` are folded into their most similar neighbour.
+ * 3. Mean merging: adjacent regions join, most similar first, while their mean directions differ
+ *    by at most `meanScale` times their own spread. Fields cut from upsampled or learned maps
+ *    have ramps, not steps, between things, and textured regions fragment; border edges see
+ *    neither, region means do.
+ * 4. Islands smaller than `minArea` are folded into their most similar neighbour.
  *
  * @module
  */
 
 import type { FeatureField } from "./types.ts";
 import { compactRoots, findRoot } from "./_union_find.ts";
-import { cosineEdges } from "./_cosine_edges.ts";
+import { cosineEdges, type FieldNorms, KIND_UNIT } from "./_cosine_edges.ts";
+import { mergeSimilarRegions } from "./_merge_similar_regions.ts";
 import { mergeWeakBorders } from "./_merge_weak_borders.ts";
 import { mergeSmallIslands } from "./_merge_small_islands.ts";
 
@@ -61,6 +66,16 @@ export interface SegmentOptions {
    */
   borderScale?: number;
   /**
+   * Adjacent regions whose mean directions differ by at most `meanScale` times their own
+   * spread (mean distance of their locations to their mean direction, at least `m`) join: two
+   * parts of one thing differ about as much as each varies inside. This closes what border
+   * edges cannot see: ramps between regions of a smooth (upsampled or learned) field, and
+   * fragments of a textured region.
+   *
+   * @default {1.5}
+   */
+  meanScale?: number;
+  /**
    * Islands with fewer locations than this are merged into their most similar neighbour;
    * `1` or less keeps every island.
    *
@@ -75,6 +90,8 @@ export const DEFAULT_QUANTILE = 0.6;
 export const DEFAULT_GROW_SCALE = 1;
 /** Default {@linkcode SegmentOptions.borderScale}. */
 export const DEFAULT_BORDER_SCALE = 1.25;
+/** Default {@linkcode SegmentOptions.meanScale}. */
+export const DEFAULT_MEAN_SCALE = 1.5;
 
 /**
  * Default minimum island area for a grid of `locations` cells: `max(4, round(locations / 256))`,
@@ -129,6 +146,7 @@ export function segmentField(field: FeatureField, options: SegmentOptions = {}):
     quantile = DEFAULT_QUANTILE,
     growScale = DEFAULT_GROW_SCALE,
     borderScale = DEFAULT_BORDER_SCALE,
+    meanScale = DEFAULT_MEAN_SCALE,
     minArea = defaultMinArea(n),
   } = options;
   if (!(quantile >= 0 && quantile <= 1) || !(growScale >= 0) || !(borderScale >= 0)) {
@@ -148,8 +166,46 @@ export function segmentField(field: FeatureField, options: SegmentOptions = {}):
   const level = Math.max(e > 0 ? weight[order[Math.round(quantile * (e - 1))]] : 0, LEVEL_FLOOR);
 
   const grown = growRegions(n, from, to, weight, order, growScale * level);
-  const joined = mergeWeakBorders(grown.labels, grown.count, from, to, weight, borderScale * level);
+  const bordered = mergeWeakBorders(
+    grown.labels,
+    grown.count,
+    from,
+    to,
+    weight,
+    borderScale * level,
+  );
+  const { sums, sizes } = regionSums(bordered.labels, bordered.count, field, graph);
+  const joined = mergeSimilarRegions(
+    bordered.labels,
+    bordered.count,
+    sums,
+    sizes,
+    dim,
+    width,
+    height,
+    meanScale,
+    level,
+  );
   return mergeSmallIslands(joined.labels, joined.count, field, graph, smallBelow);
+}
+
+/** Per-region sums of unit vectors. */
+function regionSums(
+  regions: Int32Array,
+  count: number,
+  { width, height, dim, data }: FeatureField,
+  { invNorm, kind }: FieldNorms,
+) {
+  const n = width * height;
+  const sums = new Float64Array(count * dim);
+  const sizes = new Float64Array(count);
+  for (let i = 0; i < n; i++) {
+    if (kind[i] !== KIND_UNIT) continue;
+    sizes[regions[i]]++;
+    const r = regions[i] * dim;
+    for (let k = 0; k < dim; k++) sums[r + k] += data[i * dim + k] * invNorm[i];
+  }
+  return { sums, sizes };
 }
 
 /** Felzenszwalb-Huttenlocher pass over edges in ascending order, with constant `k`. */

@@ -75,7 +75,12 @@ export async function overfitOneFrame(o: OverfitOptions): Promise<OverfitReport>
   let adam = createAdam(paramList(params), { learningRate: o.learningRate, flat });
 
   const gt = downsampleLabelsMode(truth, 224, 224, o.grid, o.grid);
-  const fieldOf = (t: Float32Array) => ({ width: o.grid, height: o.grid, dim: teacher!.dim, data: t });
+  const fieldOf = (t: Float32Array) => ({
+    width: o.grid,
+    height: o.grid,
+    dim: teacher!.dim,
+    data: t,
+  });
   const teacherIslands = segmentField(fieldOf(await features.data() as Float32Array));
   const islandsNow = async () => {
     const f = tf.tidy(() => inferFeatures(params, columnCode(params, patches), pos));

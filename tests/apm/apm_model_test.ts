@@ -70,18 +70,29 @@ Deno.test("column code is the patch convolution (kernel = stride = patch)", asyn
 });
 
 /** The same loss as lossAndGrads, written the naive way for tf.grads to differentiate. */
-function naiveLoss(p: ApmParams, frame: tf.Tensor3D, pos: tf.Tensor2D, tFeat: tf.Tensor2D, tRgb: tf.Tensor2D) {
+function naiveLoss(
+  p: ApmParams,
+  frame: tf.Tensor3D,
+  pos: tf.Tensor2D,
+  tFeat: tf.Tensor2D,
+  tRgb: tf.Tensor2D,
+) {
   const c = columnCode(p, framePatches(frame, config.grid, config.patch));
   const q = tf.concat([tf.tile(c, [n, 1]), pos], 1);
   let h = tf.relu(tf.matMul(q, tf.concat([p.w1c, p.w1p], 0)).add(p.b1));
-  for (let k = 0; k < p.hiddenW.length; k++) h = tf.relu(tf.matMul(h, p.hiddenW[k]).add(p.hiddenB[k]));
+  for (let k = 0; k < p.hiddenW.length; k++) {
+    h = tf.relu(tf.matMul(h, p.hiddenW[k]).add(p.hiddenB[k]));
+  }
   const f = tf.matMul(h, p.wf).add(p.bf);
   const rIn = tf.concat([f, q], 1);
   const r1 = tf.relu(tf.matMul(rIn, tf.concat([p.wrf, p.wrc, p.wrp], 0)).add(p.br1));
   const r2 = tf.relu(tf.matMul(r1, p.wr2).add(p.br2));
   const rgb = tf.matMul(r2, p.wr3).add(p.br3);
-  return tf.add(tf.mean(tf.square(tf.sub(f, tFeat))), tf.mean(tf.square(tf.sub(rgb, tRgb)))
-    .mul(0.5)) as tf.Scalar;
+  return tf.add(
+    tf.mean(tf.square(tf.sub(f, tFeat))),
+    tf.mean(tf.square(tf.sub(rgb, tRgb)))
+      .mul(0.5),
+  ) as tf.Scalar;
 }
 
 Deno.test("hand-written backward pass equals autodiff of the naive form", async () => {
@@ -100,7 +111,10 @@ Deno.test("hand-written backward pass equals autodiff of the naive form", async 
     const ref = grads[vars[i].name];
     assert.deepEqual(mine.grads[i].shape, ref.shape, `shape of gradient ${i}`);
     const scale = Math.max(1e-3, (await tf.max(tf.abs(ref)).data())[0]);
-    assert.ok(await maxAbsDiff(mine.grads[i], ref) / scale < 1e-3, `gradient ${i} (${vars[i].name})`);
+    assert.ok(
+      await maxAbsDiff(mine.grads[i], ref) / scale < 1e-3,
+      `gradient ${i} (${vars[i].name})`,
+    );
   }
   disposeParams(params);
 });

@@ -70,8 +70,10 @@ function assertContract(m: Msg) {
     assert.equal(isl.area, area.get(isl.id), `area of island ${isl.id}`);
     assert.deepEqual(isl.bbox, box.get(isl.id), `bbox of island ${isl.id}`);
     const [x0, y0, x1, y1] = isl.bbox;
-    assert.ok(isl.centroid[0] >= x0 && isl.centroid[0] <= x1 && isl.centroid[1] >= y0 &&
-      isl.centroid[1] <= y1);
+    assert.ok(
+      isl.centroid[0] >= x0 && isl.centroid[0] <= x1 && isl.centroid[1] >= y0 &&
+        isl.centroid[1] <= y1,
+    );
   }
 }
 
