@@ -48,12 +48,17 @@ export interface OverfitOptions {
   learningRate: number;
 }
 
-let teacher: Teacher | null = null;
+// One teacher per backend: tfjs cannot move weights off WebGPU synchronously under Deno.
+const teachers = new Map<string, Teacher>();
 
 /** Overfits a fresh APM on frame 0 of `synthetic:?seed=1` at 224x224. */
 export async function overfitOneFrame(o: OverfitOptions): Promise<OverfitReport> {
   const info = await initBackend(o.backend);
-  teacher ??= await loadMobileNetV2Teacher();
+  let teacher = teachers.get(info.name);
+  if (!teacher) {
+    teacher = await loadMobileNetV2Teacher();
+    teachers.set(info.name, teacher);
+  }
   const config = {
     ...DEFAULT_APM_CONFIG,
     grid: o.grid,
@@ -78,7 +83,7 @@ export async function overfitOneFrame(o: OverfitOptions): Promise<OverfitReport>
   const fieldOf = (t: Float32Array) => ({
     width: o.grid,
     height: o.grid,
-    dim: teacher!.dim,
+    dim: teacher.dim,
     data: t,
   });
   const teacherIslands = segmentField(fieldOf(await features.data() as Float32Array));
