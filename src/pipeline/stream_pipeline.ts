@@ -41,6 +41,10 @@ export interface StreamStatus {
   framesDropped: number;
   error: string | null;
   engine: EngineInfo | null;
+  /** Mean milliseconds per processed frame in each engine stage, over recent frames. */
+  stageMs: { preprocess: number; train: number; islands: number };
+  /** Training loss of the latest frame (null before the first, or when it did not train). */
+  loss: number | null;
 }
 
 /** Receives every island map of a stream. */
@@ -60,6 +64,8 @@ export class StreamPipeline {
   #inMeter = new RateMeter();
   #outMeter = new RateMeter();
   #listeners = new Set<IslandListener>();
+  #stageMs = { preprocess: 0, train: 0, islands: 0 };
+  #loss: number | null = null;
   #done: Promise<void> = Promise.resolve();
 
   constructor(opts: StreamOptions) {
@@ -102,6 +108,12 @@ export class StreamPipeline {
       framesDropped: this.#source?.stats.dropped ?? 0,
       error: this.#error,
       engine: this.#engineInfo,
+      stageMs: {
+        preprocess: round2(this.#stageMs.preprocess),
+        train: round2(this.#stageMs.train),
+        islands: round2(this.#stageMs.islands),
+      },
+      loss: this.#loss,
     };
   }
 
@@ -127,6 +139,8 @@ export class StreamPipeline {
         if (!frame) break;
         const map = await this.#engine.process(frame.width, frame.height, frame.data);
         this.#processed++;
+        this.#recordStages(map.timings);
+        this.#loss = Number.isFinite(map.loss) ? map.loss : null;
         const now = performance.now();
         this.#inMeter.sample(this.#source.stats.decoded, now);
         this.#outMeter.sample(this.#processed, now);
@@ -153,6 +167,15 @@ export class StreamPipeline {
       await this.#source?.close();
       this.#engine?.terminate();
     }
+  }
+
+  #recordStages(t: { preprocessMs: number; trainMs: number; islandsMs: number }) {
+    // Exponential moving average over ~20 frames; the first frame seeds it.
+    const a = this.#processed === 1 ? 1 : 0.05;
+    const s = this.#stageMs;
+    s.preprocess += a * (t.preprocessMs - s.preprocess);
+    s.train += a * (t.trainMs - s.train);
+    s.islands += a * (t.islandsMs - s.islands);
   }
 
   #publish(msg: IslandMessage) {

@@ -1,0 +1,75 @@
+/**
+ * Frames per second of a configuration on this machine: runs the real pipeline (source ->
+ * engine Worker -> islands) on a synthetic source that offers more frames than the engine can
+ * take, so the engine is never idle, and reports what it processed after a warm-up.
+ *
+ *   deno run -A bench/fps.ts [--seconds 60] [--warmup 10] [--source-fps 30] [server options]
+ *
+ * Server options are those of `src/main.ts` (e.g. `--steps-per-frame 4 --backend webgpu`).
+ */
+import { parseArgs } from "node:util";
+import { loadConfig } from "../src/config.ts";
+import { StreamPipeline } from "../src/pipeline/stream_pipeline.ts";
+
+// This script's own flags; everything else goes to the server's config parser.
+const OWN = ["--seconds", "--warmup", "--source-fps"];
+const own: string[] = [];
+const rest: string[] = [];
+for (let i = 0; i < Deno.args.length; i += 2) {
+  const target = OWN.includes(Deno.args[i]) ? own : rest;
+  target.push(Deno.args[i], Deno.args[i + 1]);
+}
+const { values } = parseArgs({
+  args: own,
+  options: {
+    seconds: { type: "string", default: "60" },
+    warmup: { type: "string", default: "10" },
+    "source-fps": { type: "string", default: "30" },
+  },
+});
+const config = loadConfig(rest);
+const sourceFps = +values["source-fps"]!;
+const stream = new StreamPipeline({
+  id: "bench",
+  source: `synthetic:?fps=${sourceFps}`,
+  apm: config.apm,
+  backend: config.backend,
+  fps: sourceFps,
+});
+const latencies: number[] = [];
+let received = 0;
+let measuring = false;
+const start = performance.now();
+stream.subscribe((msg) => {
+  if (!measuring) return;
+  received++;
+  // Age of the frame at delivery: from its place in the source's real-time schedule.
+  latencies.push((performance.now() - start) / 1000 - msg.pts);
+});
+stream.start();
+while (stream.status().state === "starting") await new Promise((r) => setTimeout(r, 100));
+await new Promise((r) => setTimeout(r, +values.warmup! * 1000));
+const before = stream.status();
+measuring = true;
+const t0 = performance.now();
+await new Promise((r) => setTimeout(r, +values.seconds! * 1000));
+const seconds = (performance.now() - t0) / 1000;
+const after = stream.status();
+await stream.stop();
+
+latencies.sort((a, b) => a - b);
+const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))];
+console.log(JSON.stringify({
+  machine: `${Deno.build.os}-${Deno.build.arch}, ${navigator.hardwareConcurrency} cores`,
+  backend: after.engine?.backend.name,
+  teacher: after.engine?.teacher,
+  apm: config.apm,
+  seconds: Math.round(seconds),
+  processedFps: +(received / seconds).toFixed(2),
+  sourceFps,
+  droppedFraction: +((after.framesDropped - before.framesDropped) /
+    Math.max(1, after.framesDecoded - before.framesDecoded)).toFixed(3),
+  stageMs: after.stageMs,
+  frameAgeAtDeliveryMs: { p50: Math.round(pct(0.5) * 1000), p95: Math.round(pct(0.95) * 1000) },
+  loss: after.loss,
+}, null, 2));
