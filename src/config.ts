@@ -1,6 +1,7 @@
 /**
  * Every option of the server with its default, in one place. Each option can be given as a
- * flag (`--steps-per-frame 4`) or an environment variable (`STEPS_PER_FRAME=4`); a flag wins.
+ * flag (`--steps-per-frame 4`) or an environment variable (`ISLANDS_STEPS_PER_FRAME=4`; the
+ * port also as `PORT`); a flag wins.
  *
  * @module
  */
@@ -137,7 +138,10 @@ function opt(
   help: string,
   set: OptionSpec["set"],
 ): OptionSpec {
-  return { flag, env: flag.toUpperCase().replaceAll("-", "_"), kind, default: def, help, set };
+  // PORT is the platform convention; the rest carry a prefix so that a stray SOURCE or HOST
+  // in someone's environment cannot silently change the server.
+  const env = flag === "port" ? "PORT" : `ISLANDS_${flag.toUpperCase().replaceAll("-", "_")}`;
+  return { flag, env, kind, default: def, help, set };
 }
 
 /** A configuration problem; the message names the option and what is accepted. */
