@@ -58,18 +58,23 @@ const after = stream.status();
 await stream.stop();
 
 latencies.sort((a, b) => a - b);
-const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))];
-console.log(JSON.stringify({
-  machine: `${Deno.build.os}-${Deno.build.arch}, ${navigator.hardwareConcurrency} cores`,
-  backend: after.engine?.backend.name,
-  teacher: after.engine?.teacher,
-  apm: config.apm,
-  seconds: Math.round(seconds),
-  processedFps: +(received / seconds).toFixed(2),
-  sourceFps,
-  droppedFraction: +((after.framesDropped - before.framesDropped) /
-    Math.max(1, after.framesDecoded - before.framesDecoded)).toFixed(3),
-  stageMs: after.stageMs,
-  frameAgeAtDeliveryMs: { p50: Math.round(pct(0.5) * 1000), p95: Math.round(pct(0.95) * 1000) },
-  loss: after.loss,
-}, null, 2));
+const pct = (p: number) =>
+  latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))];
+console.log(JSON.stringify(
+  {
+    machine: `${Deno.build.os}-${Deno.build.arch}, ${navigator.hardwareConcurrency} cores`,
+    backend: after.engine?.backend.name,
+    teacher: after.engine?.teacher,
+    apm: config.apm,
+    seconds: Math.round(seconds),
+    processedFps: +(received / seconds).toFixed(2),
+    sourceFps,
+    droppedFraction: +((after.framesDropped - before.framesDropped) /
+      Math.max(1, after.framesDecoded - before.framesDecoded)).toFixed(3),
+    stageMs: after.stageMs,
+    frameAgeAtDeliveryMs: { p50: Math.round(pct(0.5) * 1000), p95: Math.round(pct(0.95) * 1000) },
+    loss: after.loss,
+  },
+  null,
+  2,
+));

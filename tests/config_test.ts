@@ -14,7 +14,8 @@ Deno.test("config defaults: port 8080 on loopback, synthetic source, auto backen
 });
 
 Deno.test("config: a flag wins over its environment variable, which wins over the default", () => {
-  const env = (n: string) => ({ PORT: "9000", ISLANDS_STEPS_PER_FRAME: "3", ISLANDS_SOURCE: "a.mp4" })[n];
+  const env = (n: string) =>
+    ({ PORT: "9000", ISLANDS_STEPS_PER_FRAME: "3", ISLANDS_SOURCE: "a.mp4" })[n];
   const c = loadConfig(["--port", "9100"], env);
   assert.equal(c.port, 9100);
   assert.equal(c.apm.stepsPerFrame, 3);
@@ -22,8 +23,10 @@ Deno.test("config: a flag wins over its environment variable, which wins over th
 });
 
 Deno.test("config rejects bad values with a message naming the option", () => {
-  assert.throws(() => loadConfig(["--port", "http"], noEnv), (e) =>
-    e instanceof ConfigError && /--port/.test(e.message));
+  assert.throws(
+    () => loadConfig(["--port", "http"], noEnv),
+    (e) => e instanceof ConfigError && /--port/.test(e.message),
+  );
   assert.throws(() => loadConfig(["--grid", "3.5"], noEnv), /--grid .*integer/);
   assert.throws(() => loadConfig(["--backend", "tpu"], noEnv), /--backend must be/);
   assert.throws(() => loadConfig(["--pos-dim", "30"], noEnv), /multiple of 4/);
