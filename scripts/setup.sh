@@ -30,9 +30,13 @@ if [ ${#need_apt[@]} -gt 0 ]; then
   fi
 fi
 
-if [ ! -x node_modules/.bin/deno ]; then
-  echo "setup: installing Deno from the npm package 'deno'" >&2
-  npm install --no-save --no-audit --no-fund --silent deno@2.9 >/dev/null
+# Deno lives in .tools/, apart from the node_modules/ that Deno itself manages for the project.
+if [ ! -x .tools/bin/deno ]; then
+  command -v npm >/dev/null 2>&1 || { echo "setup: npm is needed to install Deno; install node and npm first" >&2; exit 1; }
+  echo "setup: installing Deno from the npm package 'deno' into .tools/" >&2
+  npm install --prefix .tools --no-audit --no-fund --silent deno@2.9.6 >/dev/null
+  mkdir -p .tools/bin
+  ln -sf ../node_modules/.bin/deno .tools/bin/deno
 fi
-# Fetch the pinned npm dependencies of deno.json/deno.lock once, so the first run is not slowed.
-node_modules/.bin/deno install --frozen --quiet >/dev/null 2>&1 || node_modules/.bin/deno install --quiet
+# Fetch the pinned npm dependencies (deno.json + deno.lock) once, so the first run is not slowed.
+.tools/bin/deno install --frozen --quiet
