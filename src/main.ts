@@ -42,7 +42,8 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
     if (stopping) return;
     stopping = true;
     await registry.stopAll();
-    await server.shutdown();
+    // Open WebSockets can hold a graceful shutdown forever: give it two seconds.
+    await Promise.race([server.shutdown(), new Promise((r) => setTimeout(r, 2000))]);
     Deno.exit(0);
   });
 }
