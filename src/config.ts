@@ -116,6 +116,27 @@ export const OPTIONS: OptionSpec[] = [
     (c, v) => c.apm.teacher = v as ApmConfig["teacher"],
   ),
   opt(
+    "teacher-dim",
+    "int",
+    apm.teacherDim,
+    "project the teacher's features to this many dimensions (0 = keep its own)",
+    (c, v) => c.apm.teacherDim = +v,
+  ),
+  opt(
+    "error-sampling",
+    "number",
+    apm.errorSampling,
+    "share of each step's locations drawn by their current error (0 = uniform)",
+    (c, v) => c.apm.errorSampling = +v,
+  ),
+  opt(
+    "column-lr-scale",
+    "number",
+    apm.columnLrScale,
+    "learning-rate multiplier of the weights that read the column code",
+    (c, v) => c.apm.columnLrScale = +v,
+  ),
+  opt(
     "teacher-every",
     "int",
     apm.teacherEvery,

@@ -28,6 +28,8 @@ export interface AdamOptions {
   beta1?: number;
   beta2?: number;
   epsilon?: number;
+  /** Per-variable learning-rate multipliers (same order as the variables); default all 1. */
+  lrScales?: number[];
 }
 
 /**
@@ -48,7 +50,7 @@ export function createAdam(
 
 function createPerVariableAdam(
   vars: tf.Variable[],
-  { learningRate, beta1 = 0.9, beta2 = 0.999, epsilon = 1e-8 }: AdamOptions,
+  { learningRate, beta1 = 0.9, beta2 = 0.999, epsilon = 1e-8, lrScales }: AdamOptions,
 ): Adam {
   let m: tf.Tensor[] = vars.map((v) => tf.zerosLike(v));
   let v2: tf.Tensor[] = vars.map((v) => tf.zerosLike(v));
@@ -65,7 +67,10 @@ function createPerVariableAdam(
           const mi = tf.add(tf.mul(m[i], beta1), tf.mul(g, 1 - beta1));
           const vi = tf.add(tf.mul(v2[i], beta2), tf.mul(tf.square(g), 1 - beta2));
           variable.assign(
-            tf.sub(variable, tf.div(tf.mul(mi, stepSize), tf.add(tf.sqrt(vi), epsilon))),
+            tf.sub(
+              variable,
+              tf.div(tf.mul(mi, stepSize * (lrScales?.[i] ?? 1)), tf.add(tf.sqrt(vi), epsilon)),
+            ),
           );
           return [mi, vi] as const;
         })
@@ -88,11 +93,14 @@ function createPerVariableAdam(
 
 function createFlatAdam(
   vars: tf.Variable[],
-  { learningRate, beta1 = 0.9, beta2 = 0.999, epsilon = 1e-8 }: AdamOptions,
+  { learningRate, beta1 = 0.9, beta2 = 0.999, epsilon = 1e-8, lrScales }: AdamOptions,
 ): Adam {
   const sizes = vars.map((v) => v.size);
   const offsets = sizes.map((_, i) => sizes.slice(0, i).reduce((a, b) => a + b, 0));
   const total = sizes.reduce((a, b) => a + b, 0);
+  const scales = lrScales && lrScales.some((s) => s !== 1)
+    ? tf.concat(sizes.map((n, i) => tf.fill([n], lrScales[i] ?? 1)))
+    : null;
   let m = tf.zeros([total]);
   let v2 = tf.zeros([total]);
   let t = 0;
@@ -106,7 +114,8 @@ function createFlatAdam(
         const g = tf.concat(grads.map((x) => x.reshape([-1])));
         const mi = tf.add(tf.mul(m, beta1), tf.mul(g, 1 - beta1));
         const vi = tf.add(tf.mul(v2, beta2), tf.mul(tf.square(g), 1 - beta2));
-        const step = tf.div(tf.mul(mi, stepSize), tf.add(tf.sqrt(vi), epsilon));
+        let step = tf.div(tf.mul(mi, stepSize), tf.add(tf.sqrt(vi), epsilon));
+        if (scales) step = tf.mul(step, scales);
         const next = vars.map((variable, i) =>
           tf.sub(variable, tf.slice(step, offsets[i], sizes[i]).reshape(variable.shape))
         );
@@ -125,6 +134,7 @@ function createFlatAdam(
     },
     dispose() {
       tf.dispose([m, v2]);
+      scales?.dispose();
     },
   };
 }

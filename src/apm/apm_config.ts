@@ -30,6 +30,21 @@ export interface ApmConfig {
   stepsPerFrame: number;
   /** Random locations each step trains on ("a patch is a batch"); clamped to grid^2. */
   locationsPerStep: number;
+  /**
+   * Share of the location sampling that follows each location's current feature error (the
+   * last inferred field against the teacher), `p_i = e * err_i^errorPower / sum + (1 - e) / n`;
+   * 0 samples uniformly. Moving objects are where the error is: uniform sampling leaves them
+   * as faint blobs while the net memorises the static background.
+   */
+  errorSampling: number;
+  /** Exponent of the error in {@linkcode ApmConfig.errorSampling}. */
+  errorPower: number;
+  /**
+   * Learning-rate multiplier of the weights that read the column code (`W1c`, `Wrc`). The
+   * code is shared by every location, so Adam moves `W1c · c` by about `lr * |c|_1` (~1000x a
+   * bias) per step: at full rate it swamps the positional path and caps the usable rate.
+   */
+  columnLrScale: number;
   /** Weight of the feature (teacher) loss. */
   featureLossWeight: number;
   /** Weight of the colour loss. */
@@ -53,20 +68,23 @@ export interface ApmConfig {
 export const DEFAULT_APM_CONFIG: Readonly<ApmConfig> = Object.freeze({
   grid: 32,
   patch: 7,
-  posDim: 64,
-  hidden: 256,
+  posDim: 128,
+  hidden: 128,
   depth: 3,
   featureDim: 64,
-  rgbHidden: 128,
-  learningRate: 1e-3,
-  stepsPerFrame: 2,
+  rgbHidden: 64,
+  learningRate: 3e-3,
+  stepsPerFrame: 5,
   locationsPerStep: 256,
+  errorSampling: 0.9,
+  errorPower: 2,
+  columnLrScale: 0.03,
   featureLossWeight: 1,
   rgbLossWeight: 1,
   teacher: "mobilenet_v2",
   teacherLayer: "block_6_expand_relu",
-  teacherDim: 0,
-  teacherEvery: 5,
+  teacherDim: 64,
+  teacherEvery: 1,
   seed: 1,
 });
 
@@ -99,6 +117,15 @@ export function validateApmConfig(c: ApmConfig): void {
   }
   if (!(c.learningRate > 0 && c.learningRate < 1)) {
     throw new RangeError(`APM option learningRate must be in (0, 1), got ${c.learningRate}`);
+  }
+  if (!(c.errorSampling >= 0 && c.errorSampling < 1)) {
+    throw new RangeError(`APM option errorSampling must be in [0, 1), got ${c.errorSampling}`);
+  }
+  if (!(c.errorPower > 0)) {
+    throw new RangeError(`APM option errorPower must be > 0, got ${c.errorPower}`);
+  }
+  if (!(c.columnLrScale >= 0)) {
+    throw new RangeError(`APM option columnLrScale must be >= 0, got ${c.columnLrScale}`);
   }
   if (c.teacher !== "mobilenet_v2" && c.teacher !== "none") {
     throw new RangeError(`APM option teacher must be "mobilenet_v2" or "none", got ${c.teacher}`);

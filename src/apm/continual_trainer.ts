@@ -79,6 +79,28 @@ function sampleIndices(perm: Int32Array, k: number, rand: () => number): Int32Ar
   return perm.slice(0, k);
 }
 
+/**
+ * `k` distinct indices of `0..n-1`, index `i` drawn with probability proportional to `w[i] > 0`
+ * (Efraimidis-Spirakis: the `k` largest keys `log(u) / w`).
+ */
+function sampleWeighted(w: Float64Array, k: number, rand: () => number): Int32Array {
+  const keys = new Float64Array(w.length);
+  for (let i = 0; i < w.length; i++) keys[i] = Math.log(rand() || 1e-300) / w[i];
+  return Int32Array.from({ length: w.length }, (_, i) => i)
+    .sort((a, b) => keys[b] - keys[a])
+    .slice(0, k);
+}
+
+/** Sampling weights: `share` of the mass follows `err^power`, the rest is uniform. */
+function errorWeights(err: Float32Array, share: number, power: number): Float64Array {
+  const n = err.length;
+  const w = new Float64Array(n);
+  let sum = 0;
+  for (let i = 0; i < n; i++) sum += w[i] = Math.pow(Math.max(err[i], 0), power);
+  for (let i = 0; i < n; i++) w[i] = (sum > 0 ? share * w[i] / sum : share / n) + (1 - share) / n;
+  return w;
+}
+
 /** Creates a continual trainer; `teacher` null trains on colour alone. */
 export function createContinualTrainer(
   config: ApmConfig,
@@ -98,7 +120,12 @@ export function createContinualTrainer(
   let params: ApmParams = initParams(shape, config.seed);
   // One flat update on WebGPU, where each kernel dispatch costs; per variable elsewhere.
   const adamOptions = { learningRate: config.learningRate, flat: tf.getBackend() === "webgpu" };
-  let adam = createAdam(paramList(params), adamOptions);
+  // The column-reading weights learn slower (see ApmConfig.columnLrScale).
+  const lrScales = (p: ApmParams) =>
+    paramList(p).map((v) => v === p.w1c || v === p.wrc ? config.columnLrScale : 1);
+  let adam = createAdam(paramList(params), { ...adamOptions, lrScales: lrScales(params) });
+  // Per-location squared feature error of the last inferred field; drives location sampling.
+  let locationError: Float32Array | null = null;
   let teacherTarget: tf.Tensor2D | null = null;
   const weights = { feature: config.featureLossWeight, rgb: config.rgbLossWeight };
 
@@ -106,7 +133,8 @@ export function createContinualTrainer(
     adam.dispose();
     disposeParams(params);
     params = initParams(shape, config.seed + ++draws);
-    adam = createAdam(paramList(params), adamOptions);
+    adam = createAdam(paramList(params), { ...adamOptions, lrScales: lrScales(params) });
+    locationError = null;
   };
 
   return {
@@ -120,8 +148,14 @@ export function createContinualTrainer(
       let lossT: tf.Tensor | null = null;
       let featT: tf.Tensor | null = null;
       let rgbT: tf.Tensor | null = null;
+      const sampling = locationError && config.errorSampling > 0
+        ? errorWeights(locationError, config.errorSampling, config.errorPower)
+        : null;
       for (let s = 0; s < config.stepsPerFrame; s++) {
-        const idx = tf.tensor1d(sampleIndices(perm, batch, rand), "int32");
+        const chosen = sampling
+          ? sampleWeighted(sampling, batch, rand)
+          : sampleIndices(perm, batch, rand);
+        const idx = tf.tensor1d(chosen, "int32");
         const r = tf.tidy(() =>
           lossAndGrads(params, patches, tf.gather(pos, idx), {
             features: teacherTarget ? tf.gather(teacherTarget, idx) : null,
@@ -143,8 +177,15 @@ export function createContinualTrainer(
       // Infer the whole field from the adapted weights.
       const fieldT = tf.tidy(() => inferFeatures(params, columnCode(params, patches), pos));
       patches.dispose();
+      const errT = teacherTarget && config.errorSampling > 0
+        ? tf.tidy(() => tf.sum(tf.squaredDifference(fieldT, teacherTarget!), 1))
+        : null;
       const field = await fieldT.data() as Float32Array;
       fieldT.dispose();
+      if (errT) {
+        locationError = await errT.data() as Float32Array;
+        errT.dispose();
+      }
       if (!field.every(Number.isFinite)) {
         // Never hand non-finite features downstream: re-draw and answer with the fresh net.
         redraw();

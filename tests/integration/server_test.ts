@@ -98,7 +98,6 @@ Deno.test({
       });
       const meanAri = aris.reduce((a, b) => a + b, 0) / aris.length;
       console.log(`mean ARI of the last 10 maps vs ground truth: ${meanAri.toFixed(3)}`);
-      // A constant map or random labels score 0; THRESHOLD is justified in its comment.
       assert.ok(meanAri > ARI_THRESHOLD, `mean ARI ${meanAri} <= ${ARI_THRESHOLD}`);
 
       const list = await (await fetch(`${server.url}/v1/streams`)).json();
@@ -116,7 +115,12 @@ Deno.test({
 });
 
 /**
- * Measured: see the comment where this is set. Kept here so the test reads top to bottom.
+ * Why 0.3: a constant map or random labels score 0 and the untrained APM's islands score about
+ * 0; islands cut straight from the teacher's own feature field, the best this APM can learn to
+ * reproduce, score 0.62 on these frames (bench of issue #2, seeds 1-3). The APM's islands after
+ * 30-40 processed frames measured 0.46 (mean of seeds 1-3, 0.36 the worst) and 0.56 here for
+ * seed 1. 0.3 demands clearly object-shaped islands, about half the teacher's score, with room
+ * for which source frames a loaded machine happens to drop.
  */
 const ARI_THRESHOLD = 0.3;
 
