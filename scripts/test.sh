@@ -3,6 +3,11 @@
 # `deno test` (e.g. a path to run one file). Ends with a line "N passed, M failed".
 set -uo pipefail
 cd "$(dirname "$0")/.."
+# Mesa's Vulkan loader wants a runtime dir; without one it prints a harmless error per device.
+if [ -z "${XDG_RUNTIME_DIR:-}" ]; then
+  export XDG_RUNTIME_DIR="/tmp/xdg-runtime-$(id -u)"
+  mkdir -p -m 700 "$XDG_RUNTIME_DIR"
+fi
 scripts/setup.sh || exit 1
 mkdir -p out
 log=out/test.log

@@ -7,6 +7,7 @@
  */
 /// <reference lib="deno.worker" />
 import { islandsFromField } from "../islands/island_map.ts";
+import { LEARNED_FIELD_OPTIONS } from "../islands/segment_field.ts";
 import { createIdTracker } from "../islands/track_ids.ts";
 import { createEngine, type Engine } from "./engine.ts";
 import type { EngineReply, EngineRequest } from "./engine_protocol.ts";
@@ -43,9 +44,7 @@ async function handle(req: EngineRequest): Promise<void> {
   const map = islandsFromField(
     { width: r.width, height: r.height, dim: r.dim, data: r.field },
     tracker,
-    // A learned field has ramps, not steps, between things: merge region means more
-    // generously than for a teacher's field (ARI vs truth 0.49 vs 0.33 at 1.5, synthetic stream).
-    { meanScale: 2.5 },
+    LEARNED_FIELD_OPTIONS,
   );
   const islandsMs = performance.now() - t0;
   const labels = map.labels.buffer as ArrayBuffer;
