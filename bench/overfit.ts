@@ -26,7 +26,7 @@ const r = await overfitOneFrame({
 });
 const l = r.losses;
 console.log(`backend ${r.backend}, ${l.length} steps, ${r.msPerStep.toFixed(1)} ms/step`);
-for (const i of [0, 49, 99, 199, 299, 399, 499, l.length - 1]) {
+for (const i of new Set([0, 49, 99, 199, 299, 399, 499, l.length - 1])) {
   if (i < l.length) console.log(`step ${String(i + 1).padStart(4)}  loss ${l[i].toExponential(3)}`);
 }
 console.log(`loss fell ${(l[0] / l[l.length - 1]).toFixed(1)}x`);
