@@ -12,6 +12,8 @@
  * @module
  */
 
+import { mulberry32 } from "../src/util/mulberry32.ts";
+
 /** Options for {@linkcode renderSyntheticFrame}. */
 export interface SyntheticOptions {
   /** Frame width in pixels. */
@@ -118,7 +120,7 @@ function sceneFor(width: number, height: number, seed: number, objects: number):
 }
 
 function buildScene(width: number, height: number, seed: number, objects: number): Scene {
-  const rand = mulberry32(seed);
+  const rand = mulberry32(seed ^ 0x9e3779b9);
   const background = renderBackground(width, height, rand);
   const shapes: Shape[] = ["ellipse", "roundedRect", "blob"];
   const textures = shuffle([...TEXTURES], rand);
@@ -408,18 +410,6 @@ function hsv(h: number, s: number, v: number): number[] {
     return 255 * (v - v * s * Math.max(0, Math.min(k, 4 - k, 1)));
   };
   return [f(5), f(3), f(1)];
-}
-
-/** Seeded PRNG (mulberry32): deterministic on every platform, good enough for pictures. */
-function mulberry32(seed: number): () => number {
-  let a = (seed ^ 0x9e3779b9) >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function shuffle<T>(items: T[], rand: () => number): T[] {

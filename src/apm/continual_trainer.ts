@@ -21,6 +21,7 @@ import {
 } from "./apm_model.ts";
 import { gridPoints, positionalCode } from "./positional_code.ts";
 import type { Teacher } from "./teacher.ts";
+import { mulberry32 } from "../util/mulberry32.ts";
 
 /** What one frame brings to the trainer, all on the active tfjs backend. */
 export interface TrainerInputs {
@@ -53,18 +54,6 @@ export interface ContinualTrainer {
   /** Adapts on one frame (`stepsPerFrame` Adam steps), then infers the whole field. */
   step(inputs: TrainerInputs): Promise<TrainerResult>;
   dispose(): void;
-}
-
-/** Small seeded PRNG (mulberry32): location sampling must be reproducible for a given seed. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** `k` distinct indices of `0..n-1` (partial Fisher-Yates over a reused permutation). */

@@ -5,18 +5,10 @@
  */
 
 import type { FeatureField } from "../../src/islands/types.ts";
+import { mulberry32 } from "../../src/util/mulberry32.ts";
 
-/** Deterministic PRNG (mulberry32) so every test sees the same field. */
-export function seededRandom(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Deterministic PRNG so every test sees the same field. */
+export const seededRandom = mulberry32;
 
 /** Standard normal sampler (Box-Muller) over `random`. */
 export function gaussian(random: () => number): () => number {
