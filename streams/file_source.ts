@@ -1,15 +1,19 @@
 /**
- * `FrameSource` for a local video file, decoded by ffmpeg (see `ffmpeg.ts`).
+ * `FrameSource` for anything ffmpeg decodes: a local video file, and (through `ffmpegInput`,
+ * see `ffmpeg_input.ts`) cameras and streams.
  *
- * By default the file plays in real time (`-re`), like a camera: the newest frame wins and
+ * By default a file plays in real time (`-re`), like a camera: the newest frame wins and
  * frames a slow consumer misses are counted in `stats.dropped`. With `realtime: false` it is
  * decoded as fast as the consumer takes frames and none is dropped, for tests and benchmarks.
+ * A live input (`live: true`: cameras, network streams) is never paced by ffmpeg, since it comes
+ * at its own rate, and always keeps only the newest frame.
  *
  * @module
  */
 
 import { type Frame, type FrameSource, SourceError, type SourceStats } from "./frame.ts";
 import { type RawVideoProcess, spawnRawVideo } from "./ffmpeg.ts";
+import type { FfmpegInput } from "./ffmpeg_input.ts";
 import type { FrameMailbox } from "./frame_mailbox.ts";
 import { FrameQueue } from "./frame_queue.ts";
 import { FrameReader } from "./frame_reader.ts";
@@ -32,6 +36,10 @@ export interface FileSourceOptions {
   realtime?: boolean;
   /** Shown as the source's `displayUri`. Default: the path. */
   displayUri?: string;
+  /** ffmpeg's input, its options and protocol whitelist. Default: the file at `path`. */
+  ffmpegInput?: FfmpegInput;
+  /** A live input (camera, network stream): not paced, newest frame wins. Default false. */
+  live?: boolean;
 }
 
 /**
@@ -51,16 +59,34 @@ export class FileSource implements FrameSource {
   readonly #process: RawVideoProcess;
 
   constructor(
-    { path, width, height, fps = DEFAULT_FILE_FPS, realtime = true, displayUri = path }:
-      FileSourceOptions,
+    {
+      path,
+      width,
+      height,
+      fps = DEFAULT_FILE_FPS,
+      realtime = true,
+      displayUri = path,
+      ffmpegInput = { input: `file:${path}`, inputOptions: [], protocolWhitelist: "file" },
+      live = false,
+    }: FileSourceOptions,
   ) {
     this.displayUri = displayUri;
     const reader = new FrameReader(width * height * 3);
-    const queue = realtime ? null : new FrameQueue({ onDrain: () => this.#process.resume() });
+    const queue = realtime || live
+      ? null
+      : new FrameQueue({ onDrain: () => this.#process.resume() });
     const mailbox = this.#mailbox = queue ?? new LatestFrame();
     this.#process = spawnRawVideo(
       // 'file:' makes ffmpeg take the path literally, even with a ':' in a file name.
-      { input: `file:${path}`, width, height, fps, realtime, protocolWhitelist: "file" },
+      {
+        input: ffmpegInput.input,
+        inputOptions: ffmpegInput.inputOptions,
+        protocolWhitelist: ffmpegInput.protocolWhitelist,
+        width,
+        height,
+        fps,
+        realtime: realtime && !live,
+      },
       (chunk) => {
         for (const data of reader.push(chunk)) {
           const index = this.stats.decoded++;
@@ -76,8 +102,11 @@ export class FileSource implements FrameSource {
       else if (!exit.closed) {
         mailbox.fail(
           new SourceError(
-            `ffmpeg cannot decode ${displayUri}: ${exit.reason} ` +
-              `(check that it is a video file; \`ffprobe\` on it shows the same reason)`,
+            live
+              ? `ffmpeg cannot read ${displayUri}: ${exit.reason} ` +
+                `(check the address, credentials and that the source is up)`
+              : `ffmpeg cannot decode ${displayUri}: ${exit.reason} ` +
+                `(check that it is a video file; \`ffprobe\` on it shows the same reason)`,
           ),
         );
       }

@@ -6,6 +6,7 @@
 
 import type { FrameSource } from "./frame.ts";
 import { DEFAULT_FILE_FPS, FileSource } from "./file_source.ts";
+import { ffmpegInputArgs } from "./ffmpeg_input.ts";
 import { parseSourceUri, redactUri } from "./source_uri.ts";
 import { SyntheticSource } from "./synthetic_source.ts";
 
@@ -50,13 +51,20 @@ export function openSource(
       return new SyntheticSource({ width, height, seed, objects, fps: rate, displayUri });
     }
     case "file":
+    case "rtsp":
+    case "http":
+    case "webcam": {
+      const live = descriptor.kind !== "file";
       return new FileSource({
-        path: descriptor.path,
+        path: descriptor.kind === "file" ? descriptor.path : displayUri,
         width,
         height,
         fps: fps ?? DEFAULT_FILE_FPS,
         realtime,
         displayUri,
+        ffmpegInput: ffmpegInputArgs(descriptor),
+        live,
       });
+    }
   }
 }
