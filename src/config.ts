@@ -8,6 +8,7 @@
 import { parseArgs } from "node:util";
 import { type ApmConfig, DEFAULT_APM_CONFIG, validateApmConfig } from "./apm/apm_config.ts";
 import type { BackendChoice } from "./apm/backend.ts";
+import { parseWeatherSchedule } from "../streams/weather_schedule.ts";
 
 /** The server's whole configuration. */
 export interface ServerConfig {
@@ -15,6 +16,8 @@ export interface ServerConfig {
   host: string;
   source: string;
   fps: number;
+  /** Weather schedule applied to the source's frames ("" = none). */
+  weather: string;
   backend: BackendChoice;
   apm: ApmConfig;
 }
@@ -51,6 +54,13 @@ export const OPTIONS: OptionSpec[] = [
     (c, v) => c.source = String(v),
   ),
   opt("fps", "number", 10, "frames per second taken from the source", (c, v) => c.fps = +v),
+  opt(
+    "weather",
+    "string",
+    "",
+    "synthetic weather on the frames, e.g. fog:3 or clear/30,fog:4@60 (empty = none)",
+    (c, v) => c.weather = String(v),
+  ),
   opt(
     "backend",
     "string",
@@ -202,6 +212,7 @@ export function loadConfig(
     host: "",
     source: "",
     fps: 0,
+    weather: "",
     backend: "auto",
     apm: { ...DEFAULT_APM_CONFIG },
   };
@@ -233,6 +244,13 @@ export function loadConfig(
   }
   if (!["auto", "webgpu", "wasm", "cpu"].includes(config.backend)) {
     throw new ConfigError(`--backend must be auto, webgpu, wasm or cpu, got "${config.backend}"`);
+  }
+  if (config.weather !== "") {
+    try {
+      parseWeatherSchedule(config.weather);
+    } catch (err) {
+      throw new ConfigError(`--weather: ${(err as Error).message}`);
+    }
   }
   try {
     validateApmConfig(config.apm);

@@ -27,6 +27,7 @@ registry.add({
   apm: config.apm,
   backend: config.backend,
   fps: config.fps,
+  weather: config.weather,
 });
 
 const server = Deno.serve({

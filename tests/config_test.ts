@@ -31,6 +31,8 @@ Deno.test("config rejects bad values with a message naming the option", () => {
   assert.throws(() => loadConfig(["--backend", "tpu"], noEnv), /--backend must be/);
   assert.throws(() => loadConfig(["--pos-dim", "30"], noEnv), /multiple of 4/);
   assert.throws(() => loadConfig(["--no-such-flag", "1"], noEnv), ConfigError);
+  assert.throws(() => loadConfig(["--weather", "fog"], noEnv), /--weather: .*severity/);
+  assert.equal(loadConfig(["--weather", "clear/30,fog:4@60"], noEnv).weather, "clear/30,fog:4@60");
 });
 
 Deno.test("--help lists every option with its environment variable and default", () => {

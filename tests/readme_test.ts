@@ -7,6 +7,7 @@ Deno.test("README documents every option with its environment variable and defau
     const row = readme.split("\n").find((l) => /^\|\s*`--([a-z-]+)`\s*\|/.exec(l)?.[1] === o.flag);
     assert.ok(row, `README has no row for --${o.flag}`);
     assert.ok(row.includes(`\`${o.env}\``), `README row of --${o.flag} lacks ${o.env}`);
-    assert.ok(row.includes(`\`${o.default}\``), `README row of --${o.flag} lacks ${o.default}`);
+    const shown = o.default === "" ? "(none)" : `\`${o.default}\``;
+    assert.ok(row.includes(shown), `README row of --${o.flag} lacks ${shown}`);
   }
 });

@@ -11,6 +11,8 @@ import type { EngineInfo } from "../apm/engine.ts";
 import { type IslandMessage } from "../islands/wire_json.ts";
 import { redactUri } from "../../streams/source_uri.ts";
 import { openSource } from "../../streams/open_source.ts";
+import { WeatherSource } from "../../streams/weather_source.ts";
+import { parseWeatherSchedule } from "../../streams/weather_schedule.ts";
 import type { FrameSource } from "../../streams/frame.ts";
 import { EngineHost } from "./engine_host.ts";
 import { RateMeter } from "./rate_meter.ts";
@@ -27,6 +29,8 @@ export interface StreamOptions {
   backend: BackendChoice;
   /** Frames per second asked of the source (files and synthetic). */
   fps: number;
+  /** Weather schedule applied to the frames before the engine sees them ("" or absent: none). */
+  weather?: string;
 }
 
 /** A stream's public status. */
@@ -126,10 +130,11 @@ export class StreamPipeline {
   }
 
   async #run(): Promise<void> {
-    const { apm, backend, fps, source } = this.#opts;
+    const { apm, backend, fps, source, weather } = this.#opts;
     try {
       const side = apm.grid * apm.patch;
-      this.#source = openSource(source, { width: side, height: side, fps });
+      const raw = openSource(source, { width: side, height: side, fps });
+      this.#source = weather ? new WeatherSource(raw, parseWeatherSchedule(weather)) : raw;
       this.#engine = new EngineHost();
       this.#engineInfo = await this.#engine.start({ apm, backend });
       if (this.#state !== "starting") return;
