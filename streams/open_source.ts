@@ -8,6 +8,7 @@ import type { FrameSource } from "./frame.ts";
 import { DEFAULT_FILE_FPS, FileSource } from "./file_source.ts";
 import { ffmpegInputArgs } from "./ffmpeg_input.ts";
 import { parseSourceUri, redactUri } from "./source_uri.ts";
+import { SupervisedSource } from "./supervised_source.ts";
 import { SyntheticSource } from "./synthetic_source.ts";
 
 /** Options for {@linkcode openSource}. */
@@ -23,7 +24,12 @@ export interface OpenSourceOptions {
   fps?: number;
   /** Files only: play at the file's own speed (default true) or as fast as consumed. */
   realtime?: boolean;
+  /** Live sources: restart one that delivers no frame for this long, ms. Default 10 000. */
+  stallTimeoutMs?: number;
 }
+
+/** Default {@linkcode OpenSourceOptions.stallTimeoutMs}. */
+export const DEFAULT_STALL_TIMEOUT_MS = 10_000;
 
 /**
  * Validates `uri` (see `parseSourceUri` for the accepted forms) and starts the source.
@@ -40,7 +46,7 @@ export interface OpenSourceOptions {
  */
 export function openSource(
   uri: string,
-  { width, height, fps, realtime }: OpenSourceOptions,
+  { width, height, fps, realtime, stallTimeoutMs = DEFAULT_STALL_TIMEOUT_MS }: OpenSourceOptions,
 ): FrameSource {
   const descriptor = parseSourceUri(uri);
   const displayUri = redactUri(uri);
@@ -51,20 +57,48 @@ export function openSource(
       return new SyntheticSource({ width, height, seed, objects, fps: rate, displayUri });
     }
     case "file":
-    case "rtsp":
-    case "http":
-    case "webcam": {
-      const live = descriptor.kind !== "file";
       return new FileSource({
-        path: descriptor.kind === "file" ? descriptor.path : displayUri,
+        path: descriptor.path,
         width,
         height,
         fps: fps ?? DEFAULT_FILE_FPS,
         realtime,
         displayUri,
         ffmpegInput: ffmpegInputArgs(descriptor),
-        live,
+      });
+    case "rtsp":
+    case "http":
+    case "webcam": {
+      // Cameras drop, reboot and stall: a supervisor reopens them with backoff, for ever.
+      return new SupervisedSource({
+        live: true,
+        stallTimeoutMs,
+        open: () => openUnsupervised(uri, { width, height, fps }),
       });
     }
   }
+}
+
+/**
+ * Like {@linkcode openSource}, but a live source is opened once, without a supervisor: it fails
+ * (its `next()` rejects) or ends instead of being reopened. For supervisors and tests.
+ */
+export function openUnsupervised(
+  uri: string,
+  { width, height, fps, realtime }: OpenSourceOptions,
+): FrameSource {
+  const descriptor = parseSourceUri(uri);
+  if (descriptor.kind === "synthetic" || descriptor.kind === "file") {
+    return openSource(uri, { width, height, fps, realtime });
+  }
+  const displayUri = redactUri(uri);
+  return new FileSource({
+    path: displayUri,
+    width,
+    height,
+    fps: fps ?? DEFAULT_FILE_FPS,
+    displayUri,
+    ffmpegInput: ffmpegInputArgs(descriptor),
+    live: true,
+  });
 }

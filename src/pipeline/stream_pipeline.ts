@@ -12,6 +12,7 @@ import { type IslandMessage } from "../islands/wire_json.ts";
 import { redactUri } from "../../streams/source_uri.ts";
 import { openSource } from "../../streams/open_source.ts";
 import { WeatherSource } from "../../streams/weather_source.ts";
+import type { SupervisedStats } from "../../streams/supervised_source.ts";
 import { parseWeatherSchedule } from "../../streams/weather_schedule.ts";
 import type { FrameSource } from "../../streams/frame.ts";
 import { EngineHost } from "./engine_host.ts";
@@ -44,6 +45,10 @@ export interface StreamStatus {
   framesProcessed: number;
   framesDropped: number;
   error: string | null;
+  /** Live sources: how often the source was reopened, and why last (null otherwise). */
+  sourceRestarts: number;
+  sourceState: string | null;
+  sourceError: string | null;
   engine: EngineInfo | null;
   /** Mean milliseconds per processed frame in each engine stage, over recent frames. */
   stageMs: { preprocess: number; train: number; islands: number };
@@ -111,6 +116,7 @@ export class StreamPipeline {
       framesProcessed: this.#processed,
       framesDropped: this.#source?.stats.dropped ?? 0,
       error: this.#error,
+      ...this.#supervision(),
       engine: this.#engineInfo,
       stageMs: {
         preprocess: round2(this.#stageMs.preprocess),
@@ -172,6 +178,15 @@ export class StreamPipeline {
       await this.#source?.close();
       this.#engine?.terminate();
     }
+  }
+
+  #supervision() {
+    const stats = this.#source?.stats as Partial<SupervisedStats> | undefined;
+    return {
+      sourceRestarts: stats?.restarts ?? 0,
+      sourceState: stats?.state ?? null,
+      sourceError: stats?.lastError ?? null,
+    };
   }
 
   #recordStages(t: { preprocessMs: number; trainMs: number; islandsMs: number }) {
