@@ -1,14 +1,24 @@
 #!/usr/bin/env bash
 # Installs what the server and its tests need on a Debian/Ubuntu machine that has only node and
 # npm: Deno (from the npm package `deno`), ffmpeg and Mesa's Vulkan driver (lavapipe, so WebGPU
-# works without a GPU). Idempotent: a second run only checks and returns quickly.
+# works without a GPU). With --test, also what the tests need: GStreamer's RTSP server (a real
+# camera for the integration tests). Idempotent: a second run only checks and returns quickly.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+for_tests=false
+[ "${1:-}" = "--test" ] && for_tests=true
 
 need_apt=()
 command -v ffmpeg >/dev/null 2>&1 || need_apt+=(ffmpeg)
 if ! ls /usr/share/vulkan/icd.d/*lvp* >/dev/null 2>&1 && ! ls /usr/share/vulkan/icd.d/*.json >/dev/null 2>&1; then
   need_apt+=(mesa-vulkan-drivers)
+fi
+gst_check='import gi; gi.require_version("Gst", "1.0"); gi.require_version("GstRtspServer", "1.0")
+from gi.repository import Gst; Gst.init(None)
+assert all(Gst.ElementFactory.find(e) for e in ("videotestsrc", "x264enc", "rtph264pay"))'
+if $for_tests && ! /usr/bin/python3 -c "$gst_check" >/dev/null 2>&1; then
+  need_apt+=(python3-gi gir1.2-gst-rtsp-server-1.0 gstreamer1.0-plugins-base gstreamer1.0-plugins-good
+    gstreamer1.0-plugins-ugly)
 fi
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
@@ -25,6 +35,7 @@ if [ ${#need_apt[@]} -gt 0 ]; then
       case $p in
         ffmpeg) echo "setup: ffmpeg is missing and I cannot install it (not root, no sudo). Install it: 'sudo apt-get install ffmpeg' (or your OS's package manager), then run this again." >&2; exit 1 ;;
         mesa-vulkan-drivers) echo "setup: warning: no Vulkan driver found; WebGPU may be unavailable and the engine will use wasm. Install 'mesa-vulkan-drivers' to enable it." >&2 ;;
+        python3-gi) echo "setup: the tests need GStreamer's RTSP server and cannot install it (not root, no sudo): 'sudo apt-get install python3-gi gir1.2-gst-rtsp-server-1.0 gstreamer1.0-plugins-good gstreamer1.0-plugins-ugly'" >&2; exit 1 ;;
       esac
     done
   fi

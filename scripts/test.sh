@@ -8,7 +8,7 @@ if [ -z "${XDG_RUNTIME_DIR:-}" ]; then
   export XDG_RUNTIME_DIR="/tmp/xdg-runtime-$(id -u)"
   mkdir -p -m 700 "$XDG_RUNTIME_DIR"
 fi
-scripts/setup.sh || exit 1
+scripts/setup.sh --test || exit 1
 mkdir -p out
 log=out/test.log
 NO_COLOR=1 .tools/bin/deno test --allow-all "${@:-tests/}" 2>&1 | tee "$log"

@@ -1,0 +1,132 @@
+/**
+ * Cameras over RTSP, against a real RTSP server (GStreamer's, started by the test): frames
+ * arrive; the camera is killed and restarted and the source recovers by itself; a wrong password
+ * and an unreachable camera give clear errors while another camera's stream keeps running.
+ */
+import assert from "node:assert/strict";
+import type { FrameSource } from "../../streams/frame.ts";
+import { openSource } from "../../streams/open_source.ts";
+import type { SupervisedSource } from "../../streams/supervised_source.ts";
+import { ffmpegChildren } from "../streams/_processes.ts";
+
+const SERVER = new URL("./_rtsp_server.py", import.meta.url).pathname;
+const SIZE = { width: 64, height: 48, fps: 10 };
+
+/** A free TCP port on loopback. */
+function freePort(): number {
+  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const { port } = l.addr as Deno.NetAddr;
+  l.close();
+  return port;
+}
+
+/** Starts the RTSP camera and waits for its "ready" line. */
+async function startCamera(port: number, auth: string[] = []): Promise<Deno.ChildProcess> {
+  const child = new Deno.Command("/usr/bin/python3", {
+    args: [SERVER, String(port), ...auth],
+    stdout: "piped",
+    stderr: "inherit",
+    stdin: "null",
+  }).spawn();
+  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  let out = "";
+  while (!out.includes("ready")) {
+    const { value, done } = await reader.read();
+    if (done) throw new Error(`RTSP server exited: ${out}`);
+    out += value;
+  }
+  reader.releaseLock();
+  child.stdout.cancel().catch(() => {});
+  return child;
+}
+
+async function killCamera(child: Deno.ChildProcess) {
+  try {
+    child.kill("SIGKILL");
+  } catch { /* gone */ }
+  await child.status;
+}
+
+/** Takes `n` frames, failing after `ms`. Returns the frames' indices. */
+async function take(source: FrameSource, n: number, ms: number): Promise<number[]> {
+  const indices: number[] = [];
+  const deadline = Date.now() + ms;
+  while (indices.length < n) {
+    const left = deadline - Date.now();
+    if (left <= 0) throw new Error(`only ${indices.length} of ${n} frames in ${ms} ms`);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const frame = await Promise.race([
+      source.next(),
+      new Promise<null>((r) => timer = setTimeout(() => r(null), left)),
+    ]);
+    clearTimeout(timer);
+    if (frame) indices.push(frame.index);
+  }
+  return indices;
+}
+
+async function until(cond: () => boolean, ms: number, what: string) {
+  const deadline = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+Deno.test("an RTSP camera streams frames and recovers by itself after its server is killed and restarted", async () => {
+  const port = freePort();
+  let camera = await startCamera(port);
+  const source = openSource(`rtsp://127.0.0.1:${port}/cam`, SIZE) as SupervisedSource;
+  try {
+    const before = await take(source, 5, 15_000);
+    await killCamera(camera);
+    // While the camera is down the supervisor keeps retrying, with backoff.
+    const pending = take(source, 5, 30_000);
+    await until(() => source.stats.restarts >= 2, 15_000, "reconnect attempts while down");
+    assert.match(source.stats.lastError ?? "", /refused|ended|no frame/i);
+    const restartedAt = Date.now();
+    camera = await startCamera(port);
+    const after = await pending;
+    // Bound: backoff delays are capped at twice the last delay before the camera returned,
+    // here well under 10 s; plus a second or two to connect and decode.
+    const recoveryMs = Date.now() - restartedAt;
+    console.log(`recovered ${recoveryMs} ms after the camera came back`);
+    assert.ok(recoveryMs < 15_000, `recovered in ${recoveryMs} ms`);
+    assert.ok(after[0] > before[before.length - 1], "indices keep increasing across the restart");
+    assert.equal(source.state, "running");
+  } finally {
+    await source.close();
+    await killCamera(camera);
+  }
+  assert.deepEqual(ffmpegChildren(), [], "no ffmpeg left behind");
+});
+
+Deno.test("a wrong password and an unreachable camera fail clearly while another camera keeps streaming", async () => {
+  const port = freePort();
+  const camera = await startCamera(port, ["admin", "s3cret"]);
+  const good = openSource(`rtsp://admin:s3cret@127.0.0.1:${port}/cam`, SIZE) as SupervisedSource;
+  const wrong = openSource(`rtsp://admin:hunter2@127.0.0.1:${port}/cam`, SIZE) as SupervisedSource;
+  const unreachable = openSource(`rtsp://127.0.0.1:${freePort()}/cam`, SIZE) as SupervisedSource;
+  const waits = [wrong.next(), unreachable.next()]; // they keep retrying; close ends them
+  try {
+    await take(good, 5, 15_000);
+    await until(
+      () => wrong.stats.lastError !== null && unreachable.stats.lastError !== null,
+      15_000,
+      "both errors",
+    );
+    assert.match(wrong.stats.lastError!, /401|Unauthorized/);
+    assert.ok(!wrong.stats.lastError!.includes("hunter2"), "the password is never shown");
+    assert.match(unreachable.stats.lastError!, /Connection refused/);
+    assert.notEqual(wrong.state, "running");
+    assert.notEqual(unreachable.state, "running");
+    // The good camera is unaffected.
+    await take(good, 5, 10_000);
+    assert.equal(good.state, "running");
+  } finally {
+    await Promise.all([good.close(), wrong.close(), unreachable.close()]);
+    await killCamera(camera);
+  }
+  assert.deepEqual(await Promise.all(waits), [null, null]);
+  assert.deepEqual(ffmpegChildren(), [], "no ffmpeg left behind");
+});
