@@ -90,7 +90,14 @@ export class FileSource implements FrameSource {
       (chunk) => {
         for (const data of reader.push(chunk)) {
           const index = this.stats.decoded++;
-          mailbox.put({ index, pts: index / fps, width, height, data });
+          mailbox.put({
+            index,
+            pts: index / fps,
+            width,
+            height,
+            data,
+            decodedAt: performance.now(),
+          });
         }
         this.stats.dropped = mailbox.dropped;
         // Offline: stop reading while frames wait, so memory stays bounded.

@@ -21,6 +21,11 @@ export interface Frame {
    * knows it (the `synthetic:` source does; cameras and files do not).
    */
   truth?: Uint8Array;
+  /**
+   * When this process had the frame whole, `performance.now()` ms: the start of its age, which
+   * must stay bounded however long a stream runs.
+   */
+  decodedAt?: number;
 }
 
 /** Counters every source keeps. */

@@ -59,7 +59,15 @@ export class SyntheticSource implements FrameSource {
     const index = this.stats.decoded;
     const { data, truth } = renderSyntheticFrame(this.#options, index);
     const { width, height } = this.#options;
-    this.#mailbox.put({ index, pts: index / this.#fps, width, height, data, truth });
+    this.#mailbox.put({
+      index,
+      pts: index / this.#fps,
+      width,
+      height,
+      data,
+      truth,
+      decodedAt: performance.now(),
+    });
     this.stats.decoded = index + 1;
     this.stats.dropped = this.#mailbox.dropped;
     // Frames are due at fixed times from an epoch, so the rate does not drift. After a stall

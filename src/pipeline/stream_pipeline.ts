@@ -52,6 +52,8 @@ export interface StreamStatus {
   engine: EngineInfo | null;
   /** Mean milliseconds per processed frame in each engine stage, over recent frames. */
   stageMs: { preprocess: number; train: number; islands: number };
+  /** Age of the latest published frame when its map was published, ms (decode to publish). */
+  frameAgeMs: number | null;
   /** Training loss of the latest frame (null before the first, or when it did not train). */
   loss: number | null;
 }
@@ -75,6 +77,7 @@ export class StreamPipeline {
   #listeners = new Set<IslandListener>();
   #stageMs = { preprocess: 0, train: 0, islands: 0 };
   #loss: number | null = null;
+  #frameAgeMs: number | null = null;
   #done: Promise<void> = Promise.resolve();
 
   constructor(opts: StreamOptions) {
@@ -123,6 +126,7 @@ export class StreamPipeline {
         train: round2(this.#stageMs.train),
         islands: round2(this.#stageMs.islands),
       },
+      frameAgeMs: this.#frameAgeMs,
       loss: this.#loss,
     };
   }
@@ -148,10 +152,12 @@ export class StreamPipeline {
       while (this.#state === "running") {
         const frame = await this.#source.next();
         if (!frame) break;
+        const decodedAt = frame.decodedAt;
         const map = await this.#engine.process(frame.width, frame.height, frame.data);
         this.#processed++;
         this.#recordStages(map.timings);
         this.#loss = Number.isFinite(map.loss) ? map.loss : null;
+        this.#frameAgeMs = decodedAt === undefined ? null : round2(performance.now() - decodedAt);
         const now = performance.now();
         this.#inMeter.sample(this.#source.stats.decoded, now);
         this.#outMeter.sample(this.#processed, now);
