@@ -18,6 +18,12 @@ export interface ServerConfig {
   fps: number;
   /** Weather schedule applied to the source's frames ("" = none). */
   weather: string;
+  /** File sources: paced at their own rate (true) or every frame as fast as possible. */
+  realtime: boolean;
+  /** Live sources: restart one that delivers no frame for this many seconds. */
+  stallTimeout: number;
+  /** File sources must lie inside this directory ("" = anywhere). */
+  mediaRoot: string;
   backend: BackendChoice;
   apm: ApmConfig;
 }
@@ -54,6 +60,27 @@ export const OPTIONS: OptionSpec[] = [
     (c, v) => c.source = String(v),
   ),
   opt("fps", "number", 10, "frames per second taken from the source", (c, v) => c.fps = +v),
+  opt(
+    "realtime",
+    "string",
+    "true",
+    "file sources: true plays at the file's rate dropping what the engine misses; false processes every frame as fast as possible",
+    (c, v) => c.realtime = String(v) === "true",
+  ),
+  opt(
+    "stall-timeout",
+    "number",
+    10,
+    "live sources: seconds without a frame before the source is restarted",
+    (c, v) => c.stallTimeout = +v,
+  ),
+  opt(
+    "media-root",
+    "string",
+    "",
+    "file sources must lie inside this directory (empty = anywhere)",
+    (c, v) => c.mediaRoot = String(v),
+  ),
   opt(
     "weather",
     "string",
@@ -213,6 +240,9 @@ export function loadConfig(
     source: "",
     fps: 0,
     weather: "",
+    realtime: true,
+    stallTimeout: 10,
+    mediaRoot: "",
     backend: "auto",
     apm: { ...DEFAULT_APM_CONFIG },
   };
@@ -244,6 +274,13 @@ export function loadConfig(
   }
   if (!["auto", "webgpu", "wasm", "cpu"].includes(config.backend)) {
     throw new ConfigError(`--backend must be auto, webgpu, wasm or cpu, got "${config.backend}"`);
+  }
+  const realtimeRaw = (values["realtime"] as string | undefined) ?? env("ISLANDS_REALTIME");
+  if (realtimeRaw !== undefined && realtimeRaw !== "true" && realtimeRaw !== "false") {
+    throw new ConfigError(`--realtime must be true or false, got "${realtimeRaw}"`);
+  }
+  if (!(config.stallTimeout > 0)) {
+    throw new ConfigError(`--stall-timeout must be a positive number of seconds`);
   }
   if (config.weather !== "") {
     try {

@@ -28,6 +28,9 @@ registry.add({
   backend: config.backend,
   fps: config.fps,
   weather: config.weather,
+  realtime: config.realtime,
+  stallTimeoutMs: config.stallTimeout * 1000,
+  mediaRoot: config.mediaRoot,
 });
 
 const server = Deno.serve({

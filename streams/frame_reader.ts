@@ -56,9 +56,13 @@ export class FrameReader {
       this.#partial = new Uint8Array(size);
       this.#filled = 0;
     }
-    // Whole frames inside the chunk are copied out in one go each (slice copies).
+    // Whole frames inside the chunk are copied out, each into memory of its own: chunks from a
+    // child process are Node Buffers, whose slice() is a view into a shared pool, and a frame is
+    // later transferred to the engine Worker, which would detach everything sharing its buffer.
     while (chunk.length - offset >= size) {
-      frames.push(chunk.slice(offset, offset + size));
+      const frame = new Uint8Array(size);
+      frame.set(chunk.subarray(offset, offset + size));
+      frames.push(frame);
       offset += size;
     }
     if (offset < chunk.length) {

@@ -26,6 +26,8 @@ export interface OpenSourceOptions {
   realtime?: boolean;
   /** Live sources: restart one that delivers no frame for this long, ms. Default 10 000. */
   stallTimeoutMs?: number;
+  /** When set, file sources must lie inside this directory (symlinks resolved). */
+  mediaRoot?: string;
 }
 
 /** Default {@linkcode OpenSourceOptions.stallTimeoutMs}. */
@@ -46,9 +48,10 @@ export const DEFAULT_STALL_TIMEOUT_MS = 10_000;
  */
 export function openSource(
   uri: string,
-  { width, height, fps, realtime, stallTimeoutMs = DEFAULT_STALL_TIMEOUT_MS }: OpenSourceOptions,
+  { width, height, fps, realtime, stallTimeoutMs = DEFAULT_STALL_TIMEOUT_MS, mediaRoot }:
+    OpenSourceOptions,
 ): FrameSource {
-  const descriptor = parseSourceUri(uri);
+  const descriptor = parseSourceUri(uri, Deno.cwd(), { mediaRoot: mediaRoot || undefined });
   const displayUri = redactUri(uri);
   switch (descriptor.kind) {
     case "synthetic": {
@@ -85,11 +88,11 @@ export function openSource(
  */
 export function openUnsupervised(
   uri: string,
-  { width, height, fps, realtime }: OpenSourceOptions,
+  { width, height, fps, realtime, mediaRoot }: OpenSourceOptions,
 ): FrameSource {
-  const descriptor = parseSourceUri(uri);
+  const descriptor = parseSourceUri(uri, Deno.cwd(), { mediaRoot: mediaRoot || undefined });
   if (descriptor.kind === "synthetic" || descriptor.kind === "file") {
-    return openSource(uri, { width, height, fps, realtime });
+    return openSource(uri, { width, height, fps, realtime, mediaRoot });
   }
   const displayUri = redactUri(uri);
   return new FileSource({

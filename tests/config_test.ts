@@ -32,6 +32,10 @@ Deno.test("config rejects bad values with a message naming the option", () => {
   assert.throws(() => loadConfig(["--pos-dim", "30"], noEnv), /multiple of 4/);
   assert.throws(() => loadConfig(["--no-such-flag", "1"], noEnv), ConfigError);
   assert.throws(() => loadConfig(["--weather", "fog"], noEnv), /--weather: .*severity/);
+  assert.throws(() => loadConfig(["--realtime", "yes"], noEnv), /--realtime must be true or false/);
+  assert.throws(() => loadConfig(["--stall-timeout", "0"], noEnv), /--stall-timeout/);
+  assert.equal(loadConfig(["--realtime", "false"], noEnv).realtime, false);
+  assert.equal(loadConfig([], noEnv).realtime, true);
   assert.equal(loadConfig(["--weather", "clear/30,fog:4@60"], noEnv).weather, "clear/30,fog:4@60");
 });
 

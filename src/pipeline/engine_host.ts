@@ -35,7 +35,7 @@ export class EngineHost {
   async process(width: number, height: number, data: Uint8Array): Promise<EngineMap> {
     const buf = data.byteOffset === 0 && data.byteLength === data.buffer.byteLength
       ? data.buffer as ArrayBuffer
-      : data.slice().buffer;
+      : new Uint8Array(data).buffer; // a copy of its own (a Buffer's slice() would be a view)
     const r = await this.#request({ type: "frame", width, height, data: buf }, [buf]);
     if (r.type !== "map") throw new Error(`engine failed on a frame: ${describe(r)}`);
     return r.map;

@@ -32,6 +32,12 @@ export interface StreamOptions {
   fps: number;
   /** Weather schedule applied to the frames before the engine sees them ("" or absent: none). */
   weather?: string;
+  /** File sources: paced (default true) or every frame as fast as possible. */
+  realtime?: boolean;
+  /** Live sources: restart after this many ms without a frame. Default 10 000. */
+  stallTimeoutMs?: number;
+  /** File sources must lie inside this directory. */
+  mediaRoot?: string;
 }
 
 /** A stream's public status. */
@@ -140,10 +146,17 @@ export class StreamPipeline {
   }
 
   async #run(): Promise<void> {
-    const { apm, backend, fps, source, weather } = this.#opts;
+    const { apm, backend, fps, source, weather, realtime, stallTimeoutMs, mediaRoot } = this.#opts;
     try {
       const side = apm.grid * apm.patch;
-      const raw = openSource(source, { width: side, height: side, fps });
+      const raw = openSource(source, {
+        width: side,
+        height: side,
+        fps,
+        realtime,
+        stallTimeoutMs,
+        mediaRoot,
+      });
       this.#source = weather ? new WeatherSource(raw, parseWeatherSchedule(weather)) : raw;
       this.#engine = new EngineHost();
       this.#engineInfo = await this.#engine.start({ apm, backend });

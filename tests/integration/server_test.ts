@@ -148,6 +148,63 @@ Deno.test({
   },
 });
 
+/** Polls the single stream's status until `done` says so, or 30 s pass. */
+async function waitForStream(url: string, done: (s: Record<string, unknown>) => boolean) {
+  const deadline = Date.now() + 30_000;
+  let s;
+  do {
+    await new Promise((r) => setTimeout(r, 200));
+    s = (await (await fetch(`${url}/v1/streams`)).json()).streams[0];
+  } while (!done(s) && Date.now() < deadline);
+  return s;
+}
+
+Deno.test({
+  name: "a file outside --media-root is refused with an error naming the root",
+  async fn() {
+    const root = await Deno.makeTempDir();
+    const clip = new URL("../../fixtures/boring.mp4", import.meta.url).pathname;
+    const server = await startServer(["--teacher", "none", "--media-root", root, "--source", clip]);
+    try {
+      const s = await waitForStream(server.url, (s) => s.state === "failed");
+      assert.equal(s.state, "failed");
+      assert.match(String(s.error), /outside/);
+      assert.ok(String(s.error).includes(await Deno.realPath(root)), String(s.error));
+    } finally {
+      await server.stop();
+      await Deno.remove(root);
+    }
+  },
+});
+
+Deno.test({
+  name: "--realtime false processes every frame of a file and drops none",
+  async fn() {
+    const clip = new URL("../../fixtures/boring.mp4", import.meta.url).pathname;
+    const server = await startServer([
+      "--teacher",
+      "none",
+      "--grid",
+      "16",
+      "--patch",
+      "7",
+      "--realtime",
+      "false",
+      "--source",
+      clip,
+    ]);
+    try {
+      const s = await waitForStream(server.url, (s) => s.state === "ended");
+      assert.equal(s.state, "ended");
+      assert.equal(s.framesDecoded, 30, "3 s at 10 fps");
+      assert.equal(s.framesProcessed, 30);
+      assert.equal(s.framesDropped, 0);
+    } finally {
+      await server.stop();
+    }
+  },
+});
+
 Deno.test({
   name: "a source ffmpeg cannot open fails its stream with a clear error; the server stays up",
   async fn() {

@@ -70,3 +70,17 @@ Deno.test("FrameReader rejects a frame size that is not a positive integer", () 
   assert.throws(() => new FrameReader(0), RangeError);
   assert.throws(() => new FrameReader(2.5), RangeError);
 });
+
+Deno.test("FrameReader frames own their memory even when chunks are Node Buffers", async () => {
+  const { Buffer } = await import("node:buffer");
+  const reader = new FrameReader(6);
+  // Three whole frames in one pooled Buffer, as a child process's stdout delivers them.
+  const chunk = Buffer.from(Array.from({ length: 18 }, (_, i) => i));
+  const frames = reader.push(chunk);
+  assert.equal(frames.length, 3);
+  for (const [k, f] of frames.entries()) {
+    assert.equal(f.byteOffset, 0);
+    assert.equal(f.buffer.byteLength, 6, "not a view into the chunk's pool");
+    assert.deepEqual([...f], [0, 1, 2, 3, 4, 5].map((i) => i + 6 * k));
+  }
+});
