@@ -59,7 +59,13 @@ export const OPTIONS: OptionSpec[] = [
     "the stream's source: synthetic:[?seed=&objects=&fps=] or a video file path",
     (c, v) => c.source = String(v),
   ),
-  opt("fps", "number", 10, "frames per second taken from the source", (c, v) => c.fps = +v),
+  opt(
+    "fps",
+    "number",
+    10,
+    "frames per second taken from the source: files are resampled to exactly this rate, live sources capped at it",
+    (c, v) => c.fps = +v,
+  ),
   opt(
     "realtime",
     "string",

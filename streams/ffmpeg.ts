@@ -29,6 +29,12 @@ export interface RawVideoOptions {
    * rate, so frame `i` is at `i / fps` seconds without asking ffmpeg for the source's rate.
    */
   fps: number;
+  /**
+   * Treat `fps` as a ceiling instead (`-fpsmax`): a camera slower than it is passed through at
+   * its own rate rather than padded with repeated frames. For live inputs, whose frames are
+   * timed by the clock, not by their index.
+   */
+  fpsIsMax?: boolean;
   /** Read the input at its native rate (`-re`), as a live camera would deliver it. */
   realtime?: boolean;
   /** Protocols ffmpeg may open (`-protocol_whitelist`); `file` for local files. */
@@ -80,8 +86,15 @@ export interface RawVideoArgs {
  * ```
  */
 export function rawVideoArgs(
-  { width, height, fps, realtime = true, protocolWhitelist = "file", inputOptions = [] }:
-    RawVideoOptions,
+  {
+    width,
+    height,
+    fps,
+    fpsIsMax = false,
+    realtime = true,
+    protocolWhitelist = "file",
+    inputOptions = [],
+  }: RawVideoOptions,
 ): RawVideoArgs {
   for (const [name, value] of [["width", width], ["height", height]] as const) {
     if (!Number.isInteger(value) || value <= 0) {
@@ -107,9 +120,11 @@ export function rawVideoArgs(
       "-an",
       "-sn",
       "-dn",
-      "-vf",
-      // Rate first so that frames about to be dropped are not scaled.
-      `fps=${fps},scale=${width}:${height}`,
+      ...(fpsIsMax ? ["-fpsmax", String(fps), "-vf", `scale=${width}:${height}`] : [
+        "-vf",
+        // Rate first so that frames about to be dropped are not scaled.
+        `fps=${fps},scale=${width}:${height}`,
+      ]),
       "-pix_fmt",
       "rgb24",
       "-f",

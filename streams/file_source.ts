@@ -72,6 +72,7 @@ export class FileSource implements FrameSource {
   ) {
     this.displayUri = displayUri;
     const reader = new FrameReader(width * height * 3);
+    let startedAt: number | undefined;
     const queue = realtime || live
       ? null
       : new FrameQueue({ onDrain: () => this.#process.resume() });
@@ -85,18 +86,23 @@ export class FileSource implements FrameSource {
         width,
         height,
         fps,
+        fpsIsMax: live,
         realtime: realtime && !live,
       },
       (chunk) => {
         for (const data of reader.push(chunk)) {
           const index = this.stats.decoded++;
+          const now = performance.now();
+          startedAt ??= now;
           mailbox.put({
             index,
-            pts: index / fps,
+            // A file's frames are timed by their index at the exact output rate; a live source
+            // runs at its own (capped) rate, so its frames are timed by the clock.
+            pts: live ? (now - startedAt) / 1000 : index / fps,
             width,
             height,
             data,
-            decodedAt: performance.now(),
+            decodedAt: now,
           });
         }
         this.stats.dropped = mailbox.dropped;

@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import type { SupervisedSource } from "../../streams/supervised_source.ts";
-import { openSource } from "../../streams/open_source.ts";
+import { openSource, openUnsupervised } from "../../streams/open_source.ts";
 import { ffmpegChildren } from "./_processes.ts";
 
 const FIXTURE = new URL("../../fixtures/boring.mp4", import.meta.url);
@@ -57,4 +57,28 @@ Deno.test("an rtsp:// camera that is down is retried with backoff; its error is 
   }
   assert.equal(await pending, null, "closing ends the wait");
   assert.deepEqual(ffmpegChildren(), [], "no ffmpeg left behind");
+});
+
+Deno.test("a live source's --fps is a ceiling: a 10 fps stream capped at 4 gives ~4 frames a second", async () => {
+  const bytes = await Deno.readFile(FIXTURE); // 3 s at 10 fps
+  const server = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen() {} },
+    () => new Response(bytes, { headers: { "content-type": "video/mp4" } }),
+  );
+  const source = openUnsupervised(`http://127.0.0.1:${server.addr.port}/boring.mp4`, {
+    width: 32,
+    height: 24,
+    fps: 4,
+  });
+  let frames = 0;
+  try {
+    // Latest frame wins: count what ffmpeg produced, not what this loop happened to take.
+    while ((await source.next()) !== null) frames++;
+  } finally {
+    await source.close();
+    await server.shutdown();
+  }
+  const produced = source.stats.decoded;
+  assert.ok(produced >= 10 && produced <= 14, `${produced} frames for 3 s capped at 4 fps`);
+  assert.ok(frames >= 1);
 });
