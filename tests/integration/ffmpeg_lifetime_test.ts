@@ -37,7 +37,9 @@ for (const how of ["SIGTERM", "SIGKILL"] as const) {
       server.process.kill(how);
       await server.process.status;
       // After SIGKILL the orphaned ffmpeg dies on its next write to the closed pipe.
-      await waitFor(async () => (await processesWith(clip)).length === 0, 5_000, "ffmpeg to exit");
+      await waitFor(async () => (await processesWith(clip)).length === 0, 5_000, "ffmpeg to exit")
+        .catch(() => {});
+      assert.deepEqual(await processesWith(clip), [], "no ffmpeg outlives the server");
     } finally {
       await server.stop();
       await Deno.remove(clip.slice(0, clip.lastIndexOf("/")), { recursive: true });
