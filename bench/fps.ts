@@ -8,17 +8,12 @@
  * Server options are those of `src/main.ts` (e.g. `--steps-per-frame 4 --backend webgpu`).
  */
 import { parseArgs } from "node:util";
+import { splitArgs } from "./_split_args.ts";
 import { loadConfig } from "../src/config.ts";
 import { StreamPipeline } from "../src/pipeline/stream_pipeline.ts";
 
 // This script's own flags; everything else goes to the server's config parser.
-const OWN = ["--seconds", "--warmup", "--source-fps"];
-const own: string[] = [];
-const rest: string[] = [];
-for (let i = 0; i < Deno.args.length; i += 2) {
-  const target = OWN.includes(Deno.args[i]) ? own : rest;
-  target.push(Deno.args[i], Deno.args[i + 1]);
-}
+const [own, rest] = splitArgs(Deno.args, ["--seconds", "--warmup", "--source-fps"]);
 const { values } = parseArgs({
   args: own,
   options: {

@@ -6,15 +6,12 @@
  *   deno run -A bench/soak.ts [--minutes 10] [--every 10] [--source synthetic:] [server options]
  */
 import { parseArgs } from "node:util";
+import { splitArgs } from "./_split_args.ts";
 import { loadConfig } from "../src/config.ts";
 import { StreamPipeline } from "../src/pipeline/stream_pipeline.ts";
 
-const OWN = ["--minutes", "--every"];
-const own: string[] = [];
-const rest: string[] = [];
-for (let i = 0; i < Deno.args.length; i += 2) {
-  (OWN.includes(Deno.args[i]) ? own : rest).push(Deno.args[i], Deno.args[i + 1]);
-}
+// This script's own flags; everything else goes to the server's config parser.
+const [own, rest] = splitArgs(Deno.args, ["--minutes", "--every"]);
 const { values } = parseArgs({
   args: own,
   options: { minutes: { type: "string", default: "10" }, every: { type: "string", default: "10" } },

@@ -7,6 +7,7 @@
  *   deno run -A bench/stream_quality.ts [--frames 60] [--window 20] [--seeds 1,2,3] [server options]
  */
 import { parseArgs } from "node:util";
+import { splitArgs } from "./_split_args.ts";
 import { loadConfig } from "../src/config.ts";
 import { createEngine } from "../src/apm/engine.ts";
 import { loadMobileNetV2Teacher } from "../src/apm/teacher.ts";
@@ -15,12 +16,8 @@ import { adjustedRandIndex, downsampleLabelsMode } from "../src/islands/adjusted
 import { LEARNED_FIELD_OPTIONS, segmentField } from "../src/islands/segment_field.ts";
 import { renderSyntheticFrame } from "../streams/synthetic.ts";
 
-const OWN = ["--frames", "--window", "--seeds"];
-const own: string[] = [];
-const rest: string[] = [];
-for (let i = 0; i < Deno.args.length; i += 2) {
-  (OWN.includes(Deno.args[i]) ? own : rest).push(Deno.args[i], Deno.args[i + 1]);
-}
+// This script's own flags; everything else goes to the server's config parser.
+const [own, rest] = splitArgs(Deno.args, ["--frames", "--window", "--seeds"]);
 const { values } = parseArgs({
   args: own,
   options: {
