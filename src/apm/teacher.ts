@@ -6,6 +6,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { MobileNetV2Model } from "nsfwjs/models/mobilenet_v2";
+import { DEFAULT_APM_CONFIG } from "./apm_config.ts";
 
 /** A pretrained dense feature extractor. */
 export interface Teacher {
@@ -24,12 +25,9 @@ export interface Teacher {
   dispose(): void;
 }
 
-/** The MobileNetV2 layer used by default: 28x28x192 at 224x224 input, fine enough for a 32 grid. */
-export const DEFAULT_TEACHER_LAYER = "block_6_expand_relu";
-
 /** Loads MobileNetV2 from the bundled weights (no network) and cuts it at `layer`. */
 export async function loadMobileNetV2Teacher(
-  layer = DEFAULT_TEACHER_LAYER,
+  layer = DEFAULT_APM_CONFIG.teacherLayer,
   projectTo = 0,
 ): Promise<Teacher> {
   const json = (await MobileNetV2Model.modelJson()).default as {
