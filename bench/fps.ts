@@ -9,7 +9,7 @@
  */
 import { parseArgs } from "node:util";
 import { splitArgs } from "./_split_args.ts";
-import { loadConfig } from "../src/config.ts";
+import { loadConfig, streamDefaults } from "../src/config.ts";
 import { StreamPipeline } from "../src/pipeline/stream_pipeline.ts";
 
 // This script's own flags; everything else goes to the server's config parser.
@@ -26,10 +26,7 @@ const config = loadConfig(rest);
 const sourceFps = +values["source-fps"]!;
 const stream = new StreamPipeline({
   id: "bench",
-  source: `synthetic:?fps=${sourceFps}`,
-  apm: config.apm,
-  backend: config.backend,
-  fps: sourceFps,
+  settings: { ...streamDefaults(config), source: `synthetic:?fps=${sourceFps}`, fps: sourceFps },
 });
 const latencies: number[] = [];
 let received = 0;

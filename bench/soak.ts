@@ -7,7 +7,7 @@
  */
 import { parseArgs } from "node:util";
 import { splitArgs } from "./_split_args.ts";
-import { loadConfig } from "../src/config.ts";
+import { loadConfig, streamDefaults } from "../src/config.ts";
 import { StreamPipeline } from "../src/pipeline/stream_pipeline.ts";
 
 // This script's own flags; everything else goes to the server's config parser.
@@ -17,14 +17,7 @@ const { values } = parseArgs({
   options: { minutes: { type: "string", default: "10" }, every: { type: "string", default: "10" } },
 });
 const config = loadConfig(rest);
-const stream = new StreamPipeline({
-  id: "soak",
-  source: config.source,
-  apm: config.apm,
-  backend: config.backend,
-  fps: config.fps,
-  weather: config.weather,
-});
+const stream = new StreamPipeline({ id: "soak", settings: streamDefaults(config) });
 const ages: number[] = [];
 stream.subscribe(() => {
   const age = stream.status().frameAgeMs;

@@ -3,16 +3,27 @@
  *
  * @module
  */
-import { ConfigError, helpText, loadConfig } from "./config.ts";
+import { ConfigError, helpText, loadConfig, type ServerConfig } from "./config.ts";
 import { StreamRegistry } from "./pipeline/stream_registry.ts";
 import { createApp } from "./server/app.ts";
+import { Authenticator, isLoopbackHost } from "./server/auth.ts";
+import { IslandHub } from "./server/island_hub.ts";
 
-let config;
+let config: ServerConfig & { help: boolean };
+let auth: Authenticator;
 try {
   config = loadConfig(Deno.args);
+  auth = new Authenticator({
+    // Off by default only when nobody but this machine can connect.
+    required: config.auth === "on" || (config.auth === "auto" && !isLoopbackHost(config.host)),
+    adminTokens: config.adminTokens,
+    viewerTokens: config.viewerTokens,
+  });
 } catch (err) {
-  if (!(err instanceof ConfigError)) throw err;
-  console.error(`error: ${err.message}`);
+  if (!(err instanceof ConfigError) && !(err instanceof Error && /token/i.test(err.message))) {
+    throw err;
+  }
+  console.error(`error: ${(err as Error).message}`);
   Deno.exit(2);
 }
 if (config.help) {
@@ -20,24 +31,37 @@ if (config.help) {
   Deno.exit(0);
 }
 
-const registry = new StreamRegistry();
-registry.add({
-  id: "default",
-  source: config.source,
-  apm: config.apm,
-  backend: config.backend,
-  fps: config.fps,
-  weather: config.weather,
-  realtime: config.realtime,
-  stallTimeoutMs: config.stallTimeout * 1000,
-  mediaRoot: config.mediaRoot,
+const registry = new StreamRegistry({ maxStreams: config.maxStreams, mediaRoot: config.mediaRoot });
+const hub = new IslandHub(registry, {
+  queueSize: config.subscriberQueue,
+  slowTimeoutMs: config.slowSubscriberTimeout * 1000,
 });
+for (const { id, settings } of config.streams) {
+  try {
+    registry.add(id, settings);
+  } catch (err) {
+    console.error(`error: stream ${id}: ${(err as Error).message}`);
+    Deno.exit(2);
+  }
+}
 
+const app = createApp(registry, {
+  streamDefaults: config,
+  auth,
+  corsOrigins: config.corsOrigins,
+  wsIdleTimeout: config.wsIdleTimeout,
+  hub,
+});
 const server = Deno.serve({
   hostname: config.host,
   port: config.port,
-  onListen: ({ hostname, port }) => console.log(`listening on http://${hostname}:${port}/`),
-}, createApp(registry).fetch);
+  onListen: ({ hostname, port }) =>
+    console.log(
+      `listening on http://${hostname}:${port}/ (auth ${
+        auth.required ? "on" : "off"
+      }, ${config.streams.length} streams)`,
+    ),
+}, app.fetch);
 
 // On a signal, stop the streams first so no ffmpeg child outlives the server.
 let stopping = false;
@@ -46,6 +70,7 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
     if (stopping) return;
     stopping = true;
     await registry.stopAll();
+    hub.closeAll();
     // Open WebSockets can hold a graceful shutdown forever: give it two seconds.
     await Promise.race([server.shutdown(), new Promise((r) => setTimeout(r, 2000))]);
     Deno.exit(0);

@@ -19,6 +19,8 @@ export interface EngineMap {
   /** Island id of every grid location, row-major (an Int32Array's buffer, transferred). */
   labels: ArrayBuffer;
   islands: IslandSummary[];
+  /** The feature field as RGB (PCA), `width * height * 3` bytes (a Uint8Array's buffer). */
+  featureColors: ArrayBuffer;
   loss: number;
   featureLoss: number;
   rgbLoss: number;

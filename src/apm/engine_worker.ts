@@ -6,6 +6,7 @@
  * @module
  */
 /// <reference lib="deno.worker" />
+import { createFeatureColorizer } from "../islands/feature_colors.ts";
 import { islandsFromField } from "../islands/island_map.ts";
 import { LEARNED_FIELD_OPTIONS } from "../islands/segment_field.ts";
 import { createIdTracker } from "../islands/track_ids.ts";
@@ -14,6 +15,7 @@ import type { EngineReply, EngineRequest } from "./engine_protocol.ts";
 
 let engine: Engine | null = null;
 const tracker = createIdTracker();
+const colorize = createFeatureColorizer();
 
 function reply(msg: EngineReply, transfer: Transferable[] = []) {
   self.postMessage(msg, transfer);
@@ -41,11 +43,9 @@ async function handle(req: EngineRequest): Promise<void> {
     data: new Uint8Array(req.data),
   });
   const t0 = performance.now();
-  const map = islandsFromField(
-    { width: r.width, height: r.height, dim: r.dim, data: r.field },
-    tracker,
-    LEARNED_FIELD_OPTIONS,
-  );
+  const field = { width: r.width, height: r.height, dim: r.dim, data: r.field };
+  const map = islandsFromField(field, tracker, LEARNED_FIELD_OPTIONS);
+  const featureColors = colorize(field).buffer as ArrayBuffer;
   const islandsMs = performance.now() - t0;
   const labels = map.labels.buffer as ArrayBuffer;
   reply({
@@ -55,6 +55,7 @@ async function handle(req: EngineRequest): Promise<void> {
       height: map.height,
       labels,
       islands: map.islands,
+      featureColors,
       loss: r.loss,
       featureLoss: r.featureLoss,
       rgbLoss: r.rgbLoss,
@@ -62,5 +63,5 @@ async function handle(req: EngineRequest): Promise<void> {
       keyFrame: r.keyFrame,
       timings: { ...r.timings, islandsMs },
     },
-  }, [labels]);
+  }, [labels, featureColors]);
 }

@@ -5,10 +5,10 @@
  *
  * @module
  */
-import type { ApmConfig } from "../apm/apm_config.ts";
-import type { BackendChoice } from "../apm/backend.ts";
 import type { EngineInfo } from "../apm/engine.ts";
-import { type IslandMessage } from "../islands/wire_json.ts";
+import type { EngineMap } from "../apm/engine_protocol.ts";
+import type { StreamSettings } from "../config.ts";
+import type { IslandSummary } from "../islands/types.ts";
 import { redactUri } from "../../streams/source_uri.ts";
 import { openSource } from "../../streams/open_source.ts";
 import { WeatherSource } from "../../streams/weather_source.ts";
@@ -24,20 +24,49 @@ export type StreamState = "starting" | "running" | "ended" | "failed" | "stopped
 /** What a stream needs to run. */
 export interface StreamOptions {
   id: string;
-  /** The source as the user gave it (may hold credentials: never shown unredacted). */
-  source: string;
-  apm: ApmConfig;
-  backend: BackendChoice;
-  /** Frames per second asked of the source (files and synthetic). */
-  fps: number;
-  /** Weather schedule applied to the frames before the engine sees them ("" or absent: none). */
-  weather?: string;
-  /** File sources: paced (default true) or every frame as fast as possible. */
-  realtime?: boolean;
-  /** Live sources: restart after this many ms without a frame. Default 10 000. */
-  stallTimeoutMs?: number;
-  /** File sources must lie inside this directory. */
+  /** Source and per-stream options; the source may hold credentials: never shown unredacted. */
+  settings: StreamSettings;
+  /** File sources must lie inside this directory ("" or absent: anywhere). */
   mediaRoot?: string;
+}
+
+/** One processed frame, as the pipeline publishes it. */
+export interface PublishedFrame {
+  stream: string;
+  /** 0-based index of the source frame as decoded, counting frames the engine skipped. */
+  frame: number;
+  /** Presentation time of the source frame, seconds. */
+  pts: number;
+  /** When the frame left the decoder, Unix ms. */
+  decodedAt: number;
+  /** Grid size of `labels` and `featureColors`. */
+  width: number;
+  height: number;
+  /** Island id of every grid location, row-major. */
+  labels: Int32Array;
+  islands: IslandSummary[];
+  /** Training loss on this frame, null when it did not train. */
+  loss: number | null;
+  /** The teacher ran on this frame. */
+  keyFrame: boolean;
+  /** The feature field as colours (PCA to RGB), `width * height * 3` bytes. */
+  featureColors: Uint8Array;
+  /** The frame as the engine saw it (after weather), rgb24. */
+  image: { width: number; height: number; rgb: Uint8Array };
+  /** Engine milliseconds per stage, and decode-to-publish age. */
+  timings: { preprocessMs: number; trainMs: number; islandsMs: number; frameAgeMs: number };
+}
+
+/** How the model is adapting: what the API shows next to the loss. */
+export interface AdaptationStatus {
+  /** Frames trained on since the stream (re)started. */
+  framesTrained: number;
+  /** Frames the teacher ran on. */
+  keyFrames: number;
+  /** Times the weights diverged and were re-drawn. */
+  resets: number;
+  /** Exponential mean of the loss over ~20 frames. */
+  lossAverage: number | null;
 }
 
 /** A stream's public status. */
@@ -62,10 +91,13 @@ export interface StreamStatus {
   frameAgeMs: number | null;
   /** Training loss of the latest frame (null before the first, or when it did not train). */
   loss: number | null;
+  /** Islands in the latest map. */
+  islands: number;
+  adaptation: AdaptationStatus;
 }
 
-/** Receives every island map of a stream. */
-export type IslandListener = (msg: IslandMessage) => void;
+/** Receives every processed frame of a stream. */
+export type FrameListener = (frame: PublishedFrame) => void;
 
 /** A running stream. Start it with `start()`; it reports failures in its status. */
 export class StreamPipeline {
@@ -80,7 +112,9 @@ export class StreamPipeline {
   #processed = 0;
   #inMeter = new RateMeter();
   #outMeter = new RateMeter();
-  #listeners = new Set<IslandListener>();
+  #listeners = new Set<FrameListener>();
+  #latest: PublishedFrame | null = null;
+  #adaptation: AdaptationStatus = { framesTrained: 0, keyFrames: 0, resets: 0, lossAverage: null };
   #stageMs = { preprocess: 0, train: 0, islands: 0 };
   #loss: number | null = null;
   #frameAgeMs: number | null = null;
@@ -89,7 +123,7 @@ export class StreamPipeline {
   constructor(opts: StreamOptions) {
     this.#opts = opts;
     this.id = opts.id;
-    this.displaySource = redactUri(opts.source);
+    this.displaySource = redactUri(opts.settings.source);
   }
 
   /** Starts the stream in the background; `done` settles when it stops for any reason. */
@@ -103,9 +137,19 @@ export class StreamPipeline {
   }
 
   /** Adds a listener; returns the function that removes it. */
-  subscribe(listener: IslandListener): () => void {
+  subscribe(listener: FrameListener): () => void {
     this.#listeners.add(listener);
     return () => this.#listeners.delete(listener);
+  }
+
+  /** The latest processed frame (null before the first). */
+  latest(): PublishedFrame | null {
+    return this.#latest;
+  }
+
+  /** The settings the stream runs with. */
+  get settings(): StreamSettings {
+    return this.#opts.settings;
   }
 
   /** Current status; rates are over the last few seconds. */
@@ -134,6 +178,8 @@ export class StreamPipeline {
       },
       frameAgeMs: this.#frameAgeMs,
       loss: this.#loss,
+      islands: this.#latest?.islands.length ?? 0,
+      adaptation: { ...this.#adaptation },
     };
   }
 
@@ -146,7 +192,7 @@ export class StreamPipeline {
   }
 
   async #run(): Promise<void> {
-    const { apm, backend, fps, source, weather, realtime, stallTimeoutMs, mediaRoot } = this.#opts;
+    const { source, apm, backend, fps, weather, realtime, stallTimeout } = this.#opts.settings;
     try {
       const side = apm.grid * apm.patch;
       const raw = openSource(source, {
@@ -154,8 +200,8 @@ export class StreamPipeline {
         height: side,
         fps,
         realtime,
-        stallTimeoutMs,
-        mediaRoot,
+        stallTimeoutMs: stallTimeout * 1000,
+        mediaRoot: this.#opts.mediaRoot || undefined,
       });
       this.#source = weather ? new WeatherSource(raw, parseWeatherSchedule(weather)) : raw;
       this.#engine = new EngineHost();
@@ -165,26 +211,32 @@ export class StreamPipeline {
       while (this.#state === "running") {
         const frame = await this.#source.next();
         if (!frame) break;
-        const decodedAt = frame.decodedAt;
+        const decodedAt = frame.decodedAt ?? performance.now();
+        // The engine takes the frame's buffer; keep a copy for snapshots and JPEG extras.
+        const rgb = new Uint8Array(frame.data);
         const map = await this.#engine.process(frame.width, frame.height, frame.data);
+        const now = performance.now();
         this.#processed++;
         this.#recordStages(map.timings);
+        this.#recordAdaptation(map);
         this.#loss = Number.isFinite(map.loss) ? map.loss : null;
-        this.#frameAgeMs = decodedAt === undefined ? null : round2(performance.now() - decodedAt);
-        const now = performance.now();
+        this.#frameAgeMs = round2(now - decodedAt);
         this.#inMeter.sample(this.#source.stats.decoded, now);
         this.#outMeter.sample(this.#processed, now);
         this.#publish({
-          type: "islands",
           stream: this.id,
           frame: frame.index,
           pts: frame.pts,
+          decodedAt: performance.timeOrigin + decodedAt,
           width: map.width,
           height: map.height,
           labels: new Int32Array(map.labels),
           islands: map.islands,
-          loss: map.loss,
+          loss: this.#loss,
           keyFrame: map.keyFrame,
+          featureColors: new Uint8Array(map.featureColors),
+          image: { width: frame.width, height: frame.height, rgb },
+          timings: { ...map.timings, frameAgeMs: now - decodedAt },
         });
       }
       if (this.#state === "running") this.#state = "ended";
@@ -196,6 +248,18 @@ export class StreamPipeline {
     } finally {
       await this.#source?.close();
       this.#engine?.terminate();
+    }
+  }
+
+  #recordAdaptation(map: EngineMap) {
+    const a = this.#adaptation;
+    a.framesTrained++;
+    if (map.keyFrame) a.keyFrames++;
+    if (map.reset) a.resets++;
+    if (Number.isFinite(map.loss)) {
+      a.lossAverage = a.lossAverage === null
+        ? map.loss
+        : a.lossAverage + 0.05 * (map.loss - a.lossAverage);
     }
   }
 
@@ -217,10 +281,11 @@ export class StreamPipeline {
     s.islands += a * (t.islandsMs - s.islands);
   }
 
-  #publish(msg: IslandMessage) {
+  #publish(frame: PublishedFrame) {
+    this.#latest = frame;
     for (const listener of this.#listeners) {
       try {
-        listener(msg);
+        listener(frame);
       } catch (err) {
         // One broken listener must not starve the others or stop the stream.
         console.error(`stream ${this.id}: listener failed:`, err);

@@ -1,29 +1,92 @@
 /**
- * The running streams, by id.
+ * The running streams, by id: added, replaced and removed at run time. Listeners subscribe to the
+ * registry, not to one pipeline, so they keep receiving a stream's frames across an update (which
+ * replaces its pipeline).
  *
  * @module
  */
-import { type StreamOptions, StreamPipeline } from "./stream_pipeline.ts";
+import type { StreamSettings } from "../config.ts";
+import { parseSourceUri } from "../../streams/source_uri.ts";
+import { type FrameListener, type PublishedFrame, StreamPipeline } from "./stream_pipeline.ts";
+import { STREAM_ID_PATTERN } from "./stream_id.ts";
 
-/** Stream ids: short, URL-safe, no surprises in paths or logs. */
-export const STREAM_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
+/** A request the registry refuses; `code` says why, for the API's status code. */
+export class StreamRequestError extends Error {
+  override name = "StreamRequestError";
+  constructor(readonly code: "bad_request" | "conflict" | "not_found" | "limit", message: string) {
+    super(message);
+  }
+}
+
+/** What the registry applies to every stream. */
+export interface RegistryOptions {
+  /** Most streams at once. */
+  maxStreams: number;
+  /** File sources must lie inside this directory ("" = anywhere). */
+  mediaRoot: string;
+}
+
+/** Told when a stream is removed for good (not when it is replaced by an update). */
+export type RemovedListener = (id: string) => void;
 
 /** Holds every stream of the server. */
 export class StreamRegistry {
   #streams = new Map<string, StreamPipeline>();
+  #unsubscribe = new Map<string, () => void>();
+  #listeners = new Set<FrameListener>();
+  #removedListeners = new Set<RemovedListener>();
+  #opts: RegistryOptions;
 
-  /** Creates and starts a stream. Throws on a bad or duplicate id. */
-  add(opts: StreamOptions): StreamPipeline {
-    if (!STREAM_ID_PATTERN.test(opts.id)) {
-      throw new RangeError(
-        `stream id "${opts.id}" is invalid: use 1-64 letters, digits, "_" or "-", starting with a letter or digit`,
+  constructor(opts: RegistryOptions = { maxStreams: 16, mediaRoot: "" }) {
+    this.#opts = opts;
+  }
+
+  /** Creates and starts a stream. Throws a StreamRequestError on a bad or duplicate id or source. */
+  add(id: string, settings: StreamSettings): StreamPipeline {
+    if (!STREAM_ID_PATTERN.test(id)) {
+      throw new StreamRequestError(
+        "bad_request",
+        `stream id "${
+          id.slice(0, 80)
+        }" is invalid: use 1-64 letters, digits, "_" or "-", starting with a letter or digit`,
       );
     }
-    if (this.#streams.has(opts.id)) throw new RangeError(`stream "${opts.id}" already exists`);
-    const stream = new StreamPipeline(opts);
-    this.#streams.set(opts.id, stream);
-    stream.start();
-    return stream;
+    if (this.#streams.has(id)) {
+      throw new StreamRequestError("conflict", `stream "${id}" already exists`);
+    }
+    if (this.#streams.size >= this.#opts.maxStreams) {
+      throw new StreamRequestError(
+        "limit",
+        `the server already runs ${this.#opts.maxStreams} streams (--max-streams); delete one first`,
+      );
+    }
+    this.#checkSource(settings.source);
+    return this.#start(id, settings);
+  }
+
+  /**
+   * Replaces a stream's settings: its pipeline restarts with them (the model starts afresh);
+   * subscribers stay subscribed. Throws StreamRequestError when the id is unknown.
+   */
+  async update(id: string, settings: StreamSettings): Promise<StreamPipeline> {
+    const old = this.#streams.get(id);
+    if (!old) throw new StreamRequestError("not_found", `no stream "${id}"`);
+    this.#checkSource(settings.source);
+    this.#unsubscribe.get(id)?.();
+    await old.stop();
+    return this.#start(id, settings);
+  }
+
+  /** Stops and forgets a stream; false when there is none. */
+  async remove(id: string): Promise<boolean> {
+    const stream = this.#streams.get(id);
+    if (!stream) return false;
+    this.#streams.delete(id);
+    this.#unsubscribe.get(id)?.();
+    this.#unsubscribe.delete(id);
+    await stream.stop();
+    for (const listener of this.#removedListeners) listener(id);
+    return true;
   }
 
   get(id: string): StreamPipeline | undefined {
@@ -34,8 +97,47 @@ export class StreamRegistry {
     return [...this.#streams.values()];
   }
 
+  /** Receives every processed frame of every stream, across updates; returns the remover. */
+  subscribe(listener: FrameListener): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /** Told whenever a stream is removed. */
+  onRemoved(listener: RemovedListener): void {
+    this.#removedListeners.add(listener);
+  }
+
   /** Stops every stream (server shutdown). */
   async stopAll(): Promise<void> {
     await Promise.all(this.list().map((s) => s.stop()));
+  }
+
+  #start(id: string, settings: StreamSettings): StreamPipeline {
+    const stream = new StreamPipeline({ id, settings, mediaRoot: this.#opts.mediaRoot });
+    this.#streams.set(id, stream);
+    this.#unsubscribe.set(id, stream.subscribe((f) => this.#fanOut(f)));
+    stream.start();
+    return stream;
+  }
+
+  #fanOut(frame: PublishedFrame) {
+    for (const listener of this.#listeners) {
+      try {
+        listener(frame);
+      } catch (err) {
+        // One broken listener must not starve the others or stop the stream.
+        console.error(`stream ${frame.stream}: listener failed:`, err);
+      }
+    }
+  }
+
+  /** A source that cannot be opened is refused at the door, with the reason. */
+  #checkSource(source: string) {
+    try {
+      parseSourceUri(source, Deno.cwd(), { mediaRoot: this.#opts.mediaRoot || undefined });
+    } catch (err) {
+      throw new StreamRequestError("bad_request", (err as Error).message);
+    }
   }
 }

@@ -1,73 +1,142 @@
 /**
- * Fans a stream's island maps out to its WebSocket subscribers. Each map is encoded once, however
- * many subscribers there are, and a subscriber that does not read fast enough loses maps (counted)
- * instead of slowing the engine or anyone else.
+ * Fans every stream's frames out to the sockets subscribed to it. Each frame gets one
+ * FrameEncoder shared by all its subscribers; each socket has its own bounded queue, so a slow
+ * one loses maps instead of slowing the engine or anyone else.
  *
  * @module
  */
-import { encodeIslandMessage, type IslandMessage } from "../islands/wire_json.ts";
-import type { StreamPipeline } from "../pipeline/stream_pipeline.ts";
+import type { PublishedFrame } from "../pipeline/stream_pipeline.ts";
+import type { StreamRegistry } from "../pipeline/stream_registry.ts";
+import {
+  MAX_CLIENT_MESSAGE_BYTES,
+  ProtocolError,
+  type SubscriptionOptions,
+} from "./client_messages.ts";
+import { FrameEncoder } from "./map_encoder.ts";
+import { SubscriberSocket } from "./subscriber_socket.ts";
 
-/**
- * Bytes a subscriber's socket may hold unsent before new maps are dropped for it: a few maps'
- * worth (a 32x32 JSON map is ~4-6 KB), so a briefly slow reader catches up with current maps and a
- * stalled one costs bounded memory.
- */
-export const MAX_BUFFERED_BYTES = 256 * 1024;
+/** Per-stream delivery counters, for /metrics and the API. */
+export interface DeliveryStats {
+  subscribers: number;
+  mapsSent: number;
+  mapsDropped: number;
+  bytesSent: number;
+}
 
-interface Subscriber {
-  socket: WebSocket;
-  sent: number;
-  dropped: number;
+/** How the hub treats its sockets. */
+export interface HubOptions {
+  /** Maps queued per socket. */
+  queueSize: number;
+  /** A socket dropping every map this long is closed (4008). */
+  slowTimeoutMs: number;
 }
 
 /** All subscribers of all streams. */
 export class IslandHub {
-  #byStream = new Map<string, { subs: Set<Subscriber>; unsubscribe: () => void }>();
+  #sockets = new Set<SubscriberSocket>();
+  #stats = new Map<string, { mapsSent: number; mapsDropped: number; bytesSent: number }>();
+  #registry: StreamRegistry;
+  #opts: HubOptions;
 
-  /** Subscribes `socket` to `stream`'s maps until the socket closes. */
-  attach(stream: StreamPipeline, socket: WebSocket): void {
-    let entry = this.#byStream.get(stream.id);
-    if (!entry) {
-      const subs = new Set<Subscriber>();
-      const unsubscribe = stream.subscribe((msg) => this.#fanOut(subs, msg));
-      entry = { subs, unsubscribe };
-      this.#byStream.set(stream.id, entry);
-    }
-    const sub: Subscriber = { socket, sent: 0, dropped: 0 };
-    const { subs } = entry;
-    subs.add(sub);
-    const detach = () => {
-      subs.delete(sub);
-      const e = this.#byStream.get(stream.id);
-      if (e && e.subs.size === 0) {
-        e.unsubscribe();
-        this.#byStream.delete(stream.id);
+  constructor(
+    registry: StreamRegistry,
+    opts: HubOptions = { queueSize: 4, slowTimeoutMs: 30_000 },
+  ) {
+    this.#registry = registry;
+    this.#opts = opts;
+    registry.subscribe((frame) => this.#fanOut(frame));
+    registry.onRemoved((id) => {
+      for (const s of this.#sockets) s.streamRemoved(id);
+      this.#stats.delete(id);
+    });
+  }
+
+  /**
+   * Serves an upgraded socket until it closes. With `initial`, the socket starts subscribed to
+   * that stream (the per-stream endpoint) and is closed if the stream is deleted.
+   */
+  attach(socket: WebSocket, initial?: { stream: string; options: SubscriptionOptions }): void {
+    const sub = new SubscriberSocket(socket, {
+      ...this.#opts,
+      closeWhenRemoved: initial?.stream,
+    }, {
+      sent: (stream, bytes) => {
+        const s = this.#statsOf(stream);
+        s.mapsSent++;
+        s.bytesSent += bytes;
+      },
+      dropped: (stream) => this.#statsOf(stream).mapsDropped++,
+      hasStream: (stream) => this.#registry.get(stream) !== undefined,
+    });
+    const open = () => {
+      this.#sockets.add(sub);
+      // The per-stream endpoint keeps the first-light contract: island maps only, no greeting.
+      if (!initial) {
+        sub.sendControl({ type: "hello", protocol: 1, maxMessageBytes: MAX_CLIENT_MESSAGE_BYTES });
       }
+      if (initial) {
+        try {
+          sub.subscribe(initial.stream, initial.options, true);
+        } catch (err) {
+          if (!(err instanceof ProtocolError)) throw err;
+          sub.close(1008, err.message);
+        }
+      }
+    };
+    if (socket.readyState === WebSocket.OPEN) open();
+    else socket.addEventListener("open", open);
+    socket.addEventListener("message", (e) => {
+      try {
+        sub.receive(e.data);
+      } catch (err) {
+        // A bug in handling one client's message must not reach anyone else.
+        console.error("websocket message failed:", err);
+      }
+    });
+    const detach = () => {
+      sub.detach();
+      this.#sockets.delete(sub);
     };
     socket.addEventListener("close", detach);
     socket.addEventListener("error", detach);
   }
 
-  /** Number of subscribers of a stream. */
-  subscribers(streamId: string): number {
-    return this.#byStream.get(streamId)?.subs.size ?? 0;
+  /** Delivery counters of a stream. */
+  stats(stream: string): DeliveryStats {
+    const s = this.#stats.get(stream) ?? { mapsSent: 0, mapsDropped: 0, bytesSent: 0 };
+    return { subscribers: this.subscribers(stream), ...s };
   }
 
-  #fanOut(subs: Set<Subscriber>, msg: IslandMessage) {
-    let json: string | null = null;
-    for (const sub of subs) {
-      if (sub.socket.readyState !== WebSocket.OPEN) continue;
-      if (sub.socket.bufferedAmount > MAX_BUFFERED_BYTES) {
-        sub.dropped++;
-        continue;
-      }
-      json ??= encodeIslandMessage(msg);
+  /** Number of subscriptions to a stream. */
+  subscribers(stream: string): number {
+    let n = 0;
+    for (const s of this.#sockets) if (s.streams().includes(stream)) n++;
+    return n;
+  }
+
+  /** Closes every socket (server shutdown). */
+  closeAll(): void {
+    for (const s of this.#sockets) s.close(1001, "server shutting down");
+    this.#sockets.clear();
+  }
+
+  #statsOf(stream: string) {
+    let s = this.#stats.get(stream);
+    if (!s) {
+      s = { mapsSent: 0, mapsDropped: 0, bytesSent: 0 };
+      this.#stats.set(stream, s);
+    }
+    return s;
+  }
+
+  #fanOut(frame: PublishedFrame) {
+    if (this.#sockets.size === 0) return;
+    const encoder = new FrameEncoder(frame);
+    for (const s of this.#sockets) {
       try {
-        sub.socket.send(json);
-        sub.sent++;
-      } catch {
-        sub.dropped++; // the socket is closing; its close event detaches it
+        s.offer(encoder);
+      } catch (err) {
+        console.error(`stream ${frame.stream}: delivery to a subscriber failed:`, err);
       }
     }
   }

@@ -7,6 +7,8 @@ import { adjustedRandIndex, downsampleLabelsMode } from "../../src/islands/adjus
 import { renderSyntheticFrame } from "../../streams/synthetic.ts";
 import { startServer } from "./_server.ts";
 
+const MAIN = new URL("../../src/main.ts", import.meta.url).pathname;
+
 interface Island {
   id: number;
   area: number;
@@ -160,18 +162,22 @@ async function waitForStream(url: string, done: (s: Record<string, unknown>) => 
 }
 
 Deno.test({
-  name: "a file outside --media-root is refused with an error naming the root",
+  name:
+    "a configured file outside --media-root stops the server at boot with an error naming the root",
   async fn() {
     const root = await Deno.makeTempDir();
     const clip = new URL("../../fixtures/boring.mp4", import.meta.url).pathname;
-    const server = await startServer(["--teacher", "none", "--media-root", root, "--source", clip]);
     try {
-      const s = await waitForStream(server.url, (s) => s.state === "failed");
-      assert.equal(s.state, "failed");
-      assert.match(String(s.error), /outside/);
-      assert.ok(String(s.error).includes(await Deno.realPath(root)), String(s.error));
+      const out = await new Deno.Command(Deno.execPath(), {
+        args: ["run", "-A", MAIN, "--port", "0", "--media-root", root, "--source", clip],
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+      assert.equal(out.code, 2);
+      const err = new TextDecoder().decode(out.stderr);
+      assert.match(err, /outside the media root/);
+      assert.ok(err.includes(await Deno.realPath(root)), err);
     } finally {
-      await server.stop();
       await Deno.remove(root);
     }
   },

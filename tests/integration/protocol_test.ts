@@ -1,0 +1,289 @@
+/**
+ * WebSocket protocol v1 against the real server: subscriptions over one socket in both formats,
+ * per-subscription options, bad client messages, stream deletion, and backpressure with a client
+ * that never reads.
+ */
+import assert from "node:assert/strict";
+import { type IslandMap, IslandsClient } from "../../src/client/islands_client.js";
+import { connectStalled } from "./_raw_ws.ts";
+import { type RunningServer, startServer } from "./_server.ts";
+
+const FAST = ["--teacher", "none", "--grid", "16"];
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function addStream(server: RunningServer, id: string, source = "synthetic:?seed=5") {
+  const r = await fetch(`${server.url}/v1/streams`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ id, source }),
+  });
+  assert.equal(r.status, 201, await r.text());
+}
+
+async function status(server: RunningServer, id = "default") {
+  return await (await fetch(`${server.url}/v1/streams/${id}`)).json();
+}
+
+async function until(what: string, ok: () => boolean | Promise<boolean>, timeoutMs = 30_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await ok())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(100);
+  }
+}
+
+Deno.test({
+  name: "protocol: one socket follows two streams in JSON and binary, with the extras asked for",
+  async fn() {
+    const server = await startServer(FAST);
+    const client = await IslandsClient.connect(`${server.url}/v1/ws`);
+    try {
+      await addStream(server, "second");
+      const json: IslandMap[] = [];
+      const binary: IslandMap[] = [];
+      const a = await client.subscribe("default", { include: ["islands", "features"] }, (m) => {
+        json.push(m);
+      });
+      const b = await client.subscribe("second", {
+        format: "binary",
+        rle: true,
+        resolution: { width: 64, height: 48 },
+        include: ["frame"],
+        frameSize: { width: 80, height: 60 },
+      }, (m) => binary.push(m));
+      assert.notEqual(a.sub, b.sub);
+      assert.equal(a.options.format, "json");
+      assert.equal(b.options.maxFps, null, "defaults are filled in");
+      await until("maps of both streams", () => json.length >= 3 && binary.length >= 3);
+
+      const now = Date.now();
+      for (const m of json) {
+        assert.equal(m.stream, "default");
+        assert.equal(m.sub, a.sub);
+        assert.equal(m.labels.length, 16 * 16);
+        assert.equal(m.dropped, 0);
+        assert.ok(m.decodedAt <= now && m.decodedAt > now - 60_000, "decodedAt is Unix ms");
+        const ids = new Set(m.labels);
+        assert.deepEqual(new Set(m.islands!.map((i) => i.id)), ids, "a summary per island");
+        assert.equal(m.features!.rgb.length, 16 * 16 * 3);
+        assert.equal(m.frameJpeg, undefined, "only what was asked for");
+      }
+      for (const m of binary) {
+        assert.equal(m.stream, "second");
+        assert.equal(m.width, 64);
+        assert.equal(m.height, 48);
+        assert.equal(m.labels.length, 64 * 48);
+        assert.equal(m.islands, undefined);
+        assert.equal(m.frameJpeg!.width, 80);
+        assert.deepEqual([...m.frameJpeg!.data.subarray(0, 2)], [0xff, 0xd8], "a JPEG");
+      }
+      assert.ok((await client.ping()) >= 0);
+
+      await client.unsubscribe("second");
+      const after = binary.length;
+      await sleep(1500);
+      assert.ok(binary.length <= after + 1, "no maps after unsubscribing");
+      assert.ok(json.length > 3, "the other subscription goes on");
+    } finally {
+      client.close();
+      await server.stop();
+    }
+  },
+});
+
+Deno.test({
+  name: "protocol: maxFps caps a subscription without touching another",
+  async fn() {
+    const server = await startServer([...FAST, "--fps", "10"]);
+    const client = await IslandsClient.connect(`${server.url}/v1/ws`);
+    const other = await IslandsClient.connect(`${server.url}/v1/ws`);
+    try {
+      let capped = 0, full = 0;
+      await client.subscribe("default", { maxFps: 2 }, () => void capped++);
+      await other.subscribe("default", {}, () => void full++);
+      await until("the stream running", () => full > 0);
+      capped = full = 0;
+      await sleep(5000);
+      assert.ok(capped <= 12, `maxFps 2 over 5 s delivered ${capped}`);
+      assert.ok(capped >= 6, `maxFps 2 over 5 s delivered only ${capped}`);
+      assert.ok(full > capped * 1.5, `the uncapped subscription got ${full}`);
+    } finally {
+      client.close();
+      other.close();
+      await server.stop();
+    }
+  },
+});
+
+/** Sends `data` (if any) and waits for the next JSON message of the given type. */
+function exchange(ws: WebSocket, data: string | Uint8Array | null, type = "error") {
+  return new Promise<Record<string, unknown>>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no ${type} message`)), 10_000);
+    const onMessage = (e: MessageEvent) => {
+      if (typeof e.data !== "string") return;
+      const msg = JSON.parse(e.data);
+      if (msg.type !== type) return;
+      clearTimeout(timer);
+      ws.removeEventListener("message", onMessage);
+      resolve(msg);
+    };
+    ws.addEventListener("message", onMessage);
+    if (data !== null) ws.send(data);
+  });
+}
+
+Deno.test({
+  name:
+    "protocol: bad client messages get an error; that socket, the others and the server stay up",
+  async fn() {
+    const server = await startServer(FAST);
+    const bystander = new WebSocket(`${server.wsUrl}/v1/streams/default/islands`);
+    let seen = 0;
+    bystander.onmessage = () => void seen++;
+    const ws = new WebSocket(`${server.wsUrl}/v1/ws`);
+    try {
+      await new Promise((r) => ws.onopen = r);
+      const cases: Array<[string | Uint8Array, string, RegExp]> = [
+        ["{not json", "bad_json", /JSON/],
+        ["[1,2]", "bad_json", /object/],
+        [JSON.stringify({ type: "dance" }), "bad_message", /unknown message type/],
+        [
+          JSON.stringify({ type: "subscribe", stream: "default", colour: 1 }),
+          "bad_message",
+          /colour/,
+        ],
+        [
+          JSON.stringify({ type: "subscribe", stream: "default", maxFps: 0 }),
+          "bad_message",
+          /maxFps/,
+        ],
+        [
+          JSON.stringify({ type: "subscribe", stream: "default", resolution: { width: 9999 } }),
+          "bad_message",
+          /resolution/,
+        ],
+        [JSON.stringify({ type: "subscribe", stream: "nope" }), "stream_not_found", /nope/],
+        [
+          JSON.stringify({ type: "unsubscribe", stream: "default" }),
+          "bad_message",
+          /not subscribed/,
+        ],
+        [JSON.stringify({ type: "ping", pad: "x".repeat(20_000) }), "message_too_large", /16384/],
+        [new Uint8Array([1, 2, 3]), "binary_not_accepted", /JSON text/],
+      ];
+      for (const [data, code, message] of cases) {
+        const err = await exchange(ws, data);
+        assert.equal(err.code, code, String(data).slice(0, 60));
+        assert.match(String(err.message), message);
+      }
+      assert.equal(ws.readyState, WebSocket.OPEN, "the socket survives its own mistakes");
+      const pong = await exchange(ws, JSON.stringify({ type: "ping", id: 7 }), "pong");
+      assert.equal(pong.id, 7);
+      const subscribed = await exchange(
+        ws,
+        JSON.stringify({ type: "subscribe", stream: "default" }),
+        "subscribed",
+      );
+      assert.equal(subscribed.stream, "default");
+      const map = await exchange(ws, null, "islands");
+      assert.equal(map.sub, subscribed.sub);
+      const before = seen;
+      await until("the bystander's maps", () => seen > before + 2);
+      const health = await fetch(`${server.url}/healthz`);
+      assert.equal(health.status, 200);
+      await health.body?.cancel();
+    } finally {
+      ws.close();
+      bystander.close();
+      await server.stop();
+    }
+  },
+});
+
+Deno.test({
+  name: "protocol: deleting a stream unsubscribes its followers and closes its own sockets (4404)",
+  async fn() {
+    const server = await startServer(FAST);
+    const client = await IslandsClient.connect(`${server.url}/v1/ws`);
+    try {
+      await addStream(server, "temp");
+      const removed: string[] = [];
+      client.onUnsubscribed((e) => removed.push(`${e.stream}:${e.reason}`));
+      await client.subscribe("temp", {}, () => {});
+      const own = new WebSocket(`${server.wsUrl}/v1/streams/temp/islands`);
+      const closed = new Promise<number>((r) => own.onclose = (e) => r(e.code));
+      await new Promise((r) => own.onopen = r);
+      const del = await fetch(`${server.url}/v1/streams/temp`, { method: "DELETE" });
+      assert.equal(del.status, 204);
+      assert.equal(await closed, 4404);
+      await until("the unsubscribed message", () => removed.length > 0, 5000);
+      assert.deepEqual(removed, ["temp:stream_removed"]);
+      assert.ok((await client.ping()) >= 0, "the multi-stream socket stays open");
+    } finally {
+      client.close();
+      await server.stop();
+    }
+  },
+});
+
+/** Engine fps and a fast subscriber's fps over `seconds`. */
+async function measure(server: RunningServer, fastMaps: () => number, seconds: number) {
+  const s0 = await status(server);
+  const m0 = fastMaps();
+  const t0 = performance.now();
+  await sleep(seconds * 1000);
+  const s1 = await status(server);
+  const m1 = fastMaps();
+  const dt = (performance.now() - t0) / 1000;
+  return {
+    engine: (s1.framesProcessed - s0.framesProcessed) / dt,
+    fast: (m1 - m0) / dt,
+  };
+}
+
+Deno.test({
+  name:
+    "backpressure: a client that never reads leaves the engine and a fast subscriber within 10%, then is closed with 4008",
+  async fn() {
+    const server = await startServer([...FAST, "--fps", "5", "--slow-subscriber-timeout", "15"]);
+    const fast = new WebSocket(`${server.wsUrl}/v1/streams/default/islands`);
+    let maps = 0;
+    fast.onmessage = () => void maps++;
+    let stalled: Awaited<ReturnType<typeof connectStalled>> | null = null;
+    try {
+      await until("maps", () => maps > 3);
+      await sleep(2000);
+      const alone = await measure(server, () => maps, 12);
+
+      stalled = await connectStalled(`${server.wsUrl}/v1/ws`);
+      // Big maps (512x512 labels as JSON, ~0.6 MB each) fill the socket's buffers in a second.
+      await stalled.send(JSON.stringify({
+        type: "subscribe",
+        stream: "default",
+        resolution: { width: 512, height: 512 },
+      }));
+      await until("the stalled client's maps being dropped", async () => {
+        return (await status(server)).delivery.mapsDropped > 0;
+      });
+      const withSlow = await measure(server, () => maps, 12);
+      const detail = await status(server);
+      assert.equal(detail.delivery.subscribers, 2, "the stalled client is still subscribed");
+
+      const within = (a: number, b: number) => Math.abs(b - a) / a <= 0.1;
+      const report = JSON.stringify({ alone, withSlow });
+      console.log(`backpressure: ${report}`);
+      assert.ok(alone.engine > 3 && alone.fast > 3, report);
+      assert.ok(within(alone.engine, withSlow.engine), `engine fps: ${report}`);
+      assert.ok(within(alone.fast, withSlow.fast), `fast subscriber fps: ${report}`);
+
+      await until("the stalled client being closed", async () => {
+        return (await status(server)).delivery.subscribers === 1;
+      }, 30_000);
+      assert.ok(maps > 0 && fast.readyState === WebSocket.OPEN, "the fast subscriber goes on");
+    } finally {
+      stalled?.close();
+      fast.close();
+      await server.stop();
+    }
+  },
+});
