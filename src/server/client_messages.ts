@@ -91,6 +91,18 @@ export function parseClientMessage(text: string): ClientMessage {
     throw new ProtocolError("bad_json", 'a message must be a JSON object with a "type"');
   }
   const m = msg as Record<string, unknown>;
+  try {
+    return parseObject(m);
+  } catch (err) {
+    // Errors about a subscription name its stream, so a client can match them to its request.
+    if (err instanceof ProtocolError && err.stream === undefined && typeof m.stream === "string") {
+      throw new ProtocolError(err.code, err.message, m.stream.slice(0, 64));
+    }
+    throw err;
+  }
+}
+
+function parseObject(m: Record<string, unknown>): ClientMessage {
   switch (m.type) {
     case "subscribe":
       return { type: "subscribe", stream: streamOf(m), options: subscribeOptions(m) };
