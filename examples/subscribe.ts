@@ -5,7 +5,7 @@
  * deno run --allow-net examples/subscribe.ts [stream] [url]
  * ```
  *
- * `stream` defaults to `$ISLANDS_STREAM` or `cam1`, `url` to `$ISLANDS_URL` or
+ * `stream` defaults to `$ISLANDS_STREAM` or `default`, `url` to `$ISLANDS_URL` or
  * `ws://127.0.0.1:8080/v1/ws`; a token, when the server wants one, comes from `$ISLANDS_TOKEN`
  * (reading the environment needs `--allow-env`).
  *
@@ -20,7 +20,7 @@ function env(name: string): string | undefined {
     : undefined;
 }
 
-const stream = Deno.args[0] ?? env("ISLANDS_STREAM") ?? "cam1";
+const stream = Deno.args[0] ?? env("ISLANDS_STREAM") ?? "default";
 const url = Deno.args[1] ?? env("ISLANDS_URL") ?? "ws://127.0.0.1:8080/v1/ws";
 const token = env("ISLANDS_TOKEN");
 
