@@ -37,7 +37,12 @@ export function staticFile(path: string): { body: Uint8Array; type: string } | n
   if (!entry) return null;
   let file = cache.get(path);
   if (!file) {
-    file = { body: Deno.readFileSync(entry.url), type: entry.type };
+    try {
+      file = { body: Deno.readFileSync(entry.url), type: entry.type };
+    } catch (err) {
+      if (err instanceof Deno.errors.NotFound) return null; // a broken install: say 404, not 500
+      throw err;
+    }
     cache.set(path, file);
   }
   return file;

@@ -1,0 +1,214 @@
+/// <reference lib="dom" />
+/// <reference lib="deno.ns" />
+/**
+ * The live viewer in a real Chromium: the real server on `synthetic:` (no teacher, so it starts
+ * fast), the page at `/`, and the island overlay checked pixel by pixel once maps flow.
+ *
+ * Needs Chromium at /usr/bin/chromium (or $CHROMIUM); playwright-core only drives it.
+ */
+import assert from "node:assert/strict";
+import { type Browser, chromium } from "playwright-core";
+import { type RunningServer, startServer } from "../integration/_server.ts";
+
+const CHROMIUM = Deno.env.get("CHROMIUM") ?? "/usr/bin/chromium";
+const ARTIFACTS = new URL("../../out/test-artifacts/", import.meta.url);
+const MAPS_TIMEOUT_MS = 60_000;
+const CHROMIUM_ARGS = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+  "--no-first-run",
+];
+
+Deno.test("viewer: live frame with a coloured island overlay", async () => {
+  let server: RunningServer | undefined;
+  let browser: Browser | undefined;
+  try {
+    server = await startServer(["--teacher", "none", "--source", "synthetic:"]);
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+
+    const pageErrors: string[] = [];
+    const cspViolations: string[] = [];
+    const consoleErrors: string[] = [];
+    page.on("pageerror", (err) => pageErrors.push(String(err)));
+    page.on("console", (msg) => {
+      const text = msg.text();
+      if (/content security policy/i.test(text)) cspViolations.push(text);
+      else if (msg.type() === "error") consoleErrors.push(text);
+    });
+    // Also catch violations that produce no console line.
+    await page.addInitScript(() => {
+      const w = globalThis as unknown as { __csp: string[] };
+      w.__csp = [];
+      document.addEventListener("securitypolicyviolation", (e) => {
+        w.__csp.push(`${e.violatedDirective}: ${e.blockedURI}`);
+      });
+    });
+
+    const response = await page.goto(`${server.url}/`);
+    assert.equal(response?.status(), 200, "GET / answers 200");
+
+    try {
+      await page.waitForFunction(
+        () => Number(document.getElementById("overlay")?.dataset.maps ?? 0) >= 3,
+        undefined,
+        { timeout: MAPS_TIMEOUT_MS, polling: 200 },
+      );
+    } catch (e) {
+      const maps = await page.$eval("#overlay", (c) => (c as HTMLCanvasElement).dataset.maps)
+        .catch(() => "?");
+      const message = await page.$eval("#message", (m) => m.textContent).catch(() => "?");
+      throw new Error(
+        `the overlay drew ${maps} maps in ${MAPS_TIMEOUT_MS} ms (page message: ${message}; ` +
+          `page errors: ${pageErrors.join("; ") || "none"}); server stderr:\n` +
+          server.stderr().slice(-2000),
+        { cause: e },
+      );
+    }
+
+    // Distinct island fill colours on the overlay: translucent pixels (the fill), not the
+    // opaque boundaries nor transparent ones; a colour counts when it covers a real area.
+    const readOverlay = () =>
+      page.$eval("#overlay", (node) => {
+        const canvas = node as HTMLCanvasElement;
+        const ctx = canvas.getContext("2d")!;
+        const { data } = ctx.getImageData(0, 0, canvas.width, canvas.height);
+        const counts = new Map<number, number>();
+        let transparent = 0, opaque = 0, translucent = 0;
+        for (let i = 0; i < data.length; i += 4) {
+          const a = data[i + 3];
+          if (a === 0) transparent++;
+          else if (a === 255) opaque++;
+          else if (a >= 60 && a <= 200) {
+            translucent++;
+            const key = (data[i] << 16) | (data[i + 1] << 8) | data[i + 2];
+            counts.set(key, (counts.get(key) ?? 0) + 1);
+          }
+        }
+        const minArea = Math.max(16, Math.floor(canvas.width * canvas.height * 0.002));
+        const colours = [...counts.entries()].filter(([, n]) => n >= minArea).length;
+        return {
+          width: canvas.width,
+          height: canvas.height,
+          maps: Number(canvas.dataset.maps),
+          colours,
+          transparent,
+          opaque,
+          translucent,
+        };
+      });
+    // The first maps of a fresh model may be a single island (it has not learnt the scene yet):
+    // keep reading for a while before judging.
+    const deadline = Date.now() + MAPS_TIMEOUT_MS;
+    let overlay = await readOverlay();
+    while (overlay.colours <= 1 && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 500));
+      overlay = await readOverlay();
+    }
+    // The frame canvas holds a real picture, not a blank.
+    const frame = await page.$eval("#frame", (node) => {
+      const canvas = node as HTMLCanvasElement;
+      const { data } = canvas.getContext("2d")!.getImageData(0, 0, canvas.width, canvas.height);
+      const seen = new Set<number>();
+      for (let i = 0; i < data.length; i += 4 * 7) {
+        seen.add((data[i] >> 3 << 10) | (data[i + 1] >> 3 << 5) | (data[i + 2] >> 3));
+      }
+      return { width: canvas.width, height: canvas.height, colours: seen.size };
+    });
+    const stats = await page.$eval("#stat-rate", (n) => n.textContent);
+    const streams = await page.$$eval("#streams li", (lis) => lis.map((li) => li.textContent));
+    const csp = await page.evaluate(() => (globalThis as unknown as { __csp: string[] }).__csp);
+
+    await Deno.mkdir(ARTIFACTS, { recursive: true });
+    const shot = new URL("viewer.png", ARTIFACTS).pathname;
+    await page.screenshot({ path: shot, fullPage: true });
+    console.log(`screenshot: ${shot}`);
+    console.log(
+      `overlay ${overlay.width}x${overlay.height}: ${overlay.maps} maps drawn, ` +
+        `${overlay.colours} island colours (${overlay.translucent} fill, ${overlay.opaque} ` +
+        `boundary, ${overlay.transparent} transparent px); frame ${frame.width}x${frame.height} ` +
+        `with ${frame.colours} colours; maps/s ${stats}; streams ${JSON.stringify(streams)}`,
+    );
+
+    assert.deepEqual(pageErrors, [], "no uncaught errors in the page");
+    assert.deepEqual(cspViolations, [], "no CSP violations reported on the console");
+    assert.deepEqual(csp, [], "no securitypolicyviolation events");
+    assert.deepEqual(consoleErrors, [], "no console errors");
+    assert.ok(overlay.maps >= 3, `at least 3 maps drawn, got ${overlay.maps}`);
+    assert.ok(
+      overlay.colours > 1,
+      `more than one island colour on the overlay, got ${overlay.colours}`,
+    );
+    assert.ok(overlay.opaque > 0, "island boundaries are drawn");
+    assert.ok(frame.colours > 8, `the frame canvas shows a picture, got ${frame.colours} colours`);
+    assert.ok(streams.some((s) => s?.includes("default")), "the stream list shows 'default'");
+  } finally {
+    await browser?.close().catch(() => {});
+    await server?.stop();
+  }
+});
+
+Deno.test("viewer: asks for a token when auth is on, and takes one from #token=", async () => {
+  const token = "viewer-token-0123456789abcdef";
+  let server: RunningServer | undefined;
+  let browser: Browser | undefined;
+  try {
+    server = await startServer([
+      "--teacher",
+      "none",
+      "--source",
+      "synthetic:",
+      "--auth",
+      "on",
+      "--viewer-tokens",
+      token,
+    ]);
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    const page = await browser.newPage();
+    const pageErrors: string[] = [];
+    page.on("pageerror", (err) => pageErrors.push(String(err)));
+    const mapsAtLeast = (n: number) =>
+      page.waitForFunction(
+        (n) => Number(document.getElementById("overlay")?.dataset.maps ?? 0) >= n,
+        n,
+        { timeout: MAPS_TIMEOUT_MS, polling: 200 },
+      );
+
+    // No token: the API answers 401 and the viewer shows the token form.
+    await page.goto(`${server.url}/`);
+    await page.waitForSelector("#auth:not(.hidden)", { timeout: 10_000 });
+    // A wrong token is refused and the form stays, saying so.
+    await page.fill("#token", "not-the-right-token-at-all");
+    await page.click('#auth button[type="submit"]');
+    await page.waitForFunction(
+      () => /refused/.test(document.getElementById("auth-reason")?.textContent ?? ""),
+      undefined,
+      { timeout: 10_000 },
+    );
+    // The right one: maps flow, and the token is kept for the session.
+    await page.fill("#token", token);
+    await page.click('#auth button[type="submit"]');
+    await mapsAtLeast(1);
+    assert.ok(await page.$eval("#auth", (f) => f.classList.contains("hidden")), "form hidden");
+    assert.equal(await page.evaluate(() => sessionStorage.getItem("islands.token")), token);
+
+    // A fresh page given the token in the address: used, then removed from the address bar.
+    const second = await browser.newPage();
+    second.on("pageerror", (err) => pageErrors.push(String(err)));
+    await second.goto(`${server.url}/#token=${encodeURIComponent(token)}`);
+    await second.waitForFunction(
+      () => Number(document.getElementById("overlay")?.dataset.maps ?? 0) >= 1,
+      undefined,
+      { timeout: MAPS_TIMEOUT_MS, polling: 200 },
+    );
+    assert.ok(!second.url().includes(token), `the token left the address bar: ${second.url()}`);
+    assert.deepEqual(pageErrors, [], "no uncaught errors in the pages");
+  } finally {
+    await browser?.close().catch(() => {});
+    await server?.stop();
+  }
+});
