@@ -13,7 +13,10 @@ import { STREAM_ID_PATTERN } from "./stream_id.ts";
 /** A request the registry refuses; `code` says why, for the API's status code. */
 export class StreamRequestError extends Error {
   override name = "StreamRequestError";
-  constructor(readonly code: "bad_request" | "conflict" | "not_found" | "limit", message: string) {
+  constructor(
+    readonly code: "bad_request" | "conflict" | "busy" | "not_found" | "limit",
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -35,6 +38,8 @@ export class StreamRegistry {
   #unsubscribe = new Map<string, () => void>();
   #listeners = new Set<FrameListener>();
   #removedListeners = new Set<RemovedListener>();
+  /** Ids being updated or removed: a second change waits for none, it is refused. */
+  #changing = new Set<string>();
   #opts: RegistryOptions;
 
   constructor(opts: RegistryOptions = { maxStreams: 16, mediaRoot: "" }) {
@@ -72,19 +77,29 @@ export class StreamRegistry {
     const old = this.#streams.get(id);
     if (!old) throw new StreamRequestError("not_found", `no stream "${id}"`);
     this.#checkSource(settings.source);
-    this.#unsubscribe.get(id)?.();
-    await old.stop();
-    return this.#start(id, settings);
+    this.#claim(id);
+    try {
+      this.#unsubscribe.get(id)?.();
+      await old.stop();
+      return this.#start(id, settings);
+    } finally {
+      this.#changing.delete(id);
+    }
   }
 
   /** Stops and forgets a stream; false when there is none. */
   async remove(id: string): Promise<boolean> {
     const stream = this.#streams.get(id);
     if (!stream) return false;
-    this.#streams.delete(id);
-    this.#unsubscribe.get(id)?.();
-    this.#unsubscribe.delete(id);
-    await stream.stop();
+    this.#claim(id);
+    try {
+      this.#streams.delete(id);
+      this.#unsubscribe.get(id)?.();
+      this.#unsubscribe.delete(id);
+      await stream.stop();
+    } finally {
+      this.#changing.delete(id);
+    }
     for (const listener of this.#removedListeners) listener(id);
     return true;
   }
@@ -111,6 +126,14 @@ export class StreamRegistry {
   /** Stops every stream (server shutdown). */
   async stopAll(): Promise<void> {
     await Promise.all(this.list().map((s) => s.stop()));
+  }
+
+  /** Marks a stream as changing; refuses a concurrent change of the same stream. */
+  #claim(id: string) {
+    if (this.#changing.has(id)) {
+      throw new StreamRequestError("busy", `stream "${id}" is being changed; retry in a moment`);
+    }
+    this.#changing.add(id);
   }
 
   #start(id: string, settings: StreamSettings): StreamPipeline {

@@ -193,6 +193,7 @@ export function createApp(registry: StreamRegistry, opts: AppOptions): Hono {
       const [status, error] = ({
         bad_request: [400, "bad_request"],
         conflict: [409, "stream_exists"],
+        busy: [409, "stream_busy"],
         not_found: [404, "stream_not_found"],
         limit: [409, "too_many_streams"],
       } as const)[err.code];

@@ -1,0 +1,65 @@
+import assert from "node:assert/strict";
+import { applyStreamOptions, loadConfig } from "../../src/config.ts";
+import type { PublishedFrame } from "../../src/pipeline/stream_pipeline.ts";
+import { StreamRegistry, StreamRequestError } from "../../src/pipeline/stream_registry.ts";
+
+const settings = (extra: Record<string, unknown> = {}) =>
+  applyStreamOptions(loadConfig([], () => undefined), { teacher: "none", grid: 8, ...extra });
+
+const until = async (ok: () => boolean) => {
+  const deadline = Date.now() + 30_000;
+  while (!ok()) {
+    if (Date.now() > deadline) throw new Error("timed out");
+    await new Promise((r) => setTimeout(r, 50));
+  }
+};
+
+Deno.test("registry: listeners keep a stream's frames across an update; concurrent changes are refused", async () => {
+  const registry = new StreamRegistry({ maxStreams: 4, mediaRoot: "" });
+  const frames: PublishedFrame[] = [];
+  const removed: string[] = [];
+  registry.subscribe((f) => frames.push(f));
+  registry.onRemoved((id) => removed.push(id));
+  try {
+    registry.add("a", settings());
+    await until(() => frames.length > 0);
+    assert.equal(frames[0].stream, "a");
+    assert.equal(frames[0].labels.length, 64);
+    assert.equal(frames[0].featureColors.length, 64 * 3);
+    assert.equal(frames[0].image.rgb.length, 56 * 56 * 3, "the frame the engine saw (8 x 7 px)");
+
+    const first = registry.update("a", settings({ fps: 5 }));
+    await assert.rejects(
+      registry.update("a", settings()),
+      (e) => e instanceof StreamRequestError && e.code === "busy",
+    );
+    await assert.rejects(
+      registry.remove("a"),
+      (e) => e instanceof StreamRequestError && e.code === "busy",
+    );
+    const updated = await first;
+    assert.equal(updated.settings.fps, 5);
+    assert.equal(registry.list().length, 1);
+    const before = frames.length;
+    await until(() => frames.length > before + 1);
+    assert.ok(frames.slice(before).every((f) => f.stream === "a"));
+
+    assert.throws(
+      () => registry.add("a", settings()),
+      (e) => e instanceof StreamRequestError && e.code === "conflict",
+    );
+    assert.throws(
+      () => registry.add("b", settings({ source: "ftp://x" })),
+      (e) => e instanceof StreamRequestError && e.code === "bad_request",
+    );
+    assert.equal(await registry.remove("a"), true);
+    assert.equal(await registry.remove("a"), false);
+    assert.deepEqual(removed, ["a"]);
+    await assert.rejects(
+      registry.update("a", settings()),
+      (e) => e instanceof StreamRequestError && e.code === "not_found",
+    );
+  } finally {
+    await registry.stopAll();
+  }
+});
