@@ -10,6 +10,8 @@
 export interface StalledClient {
   /** Sends one text message (masked, as clients must). */
   send(text: string): Promise<void>;
+  /** Reads (and discards) everything until the server closes the connection; never answers. */
+  untilClosed(): Promise<void>;
   close(): void;
 }
 
@@ -44,6 +46,12 @@ export async function connectStalled(url: string): Promise<StalledClient> {
         frame[header.length + 4 + i] = payload[i] ^ mask[i % 4];
       }
       await conn.write(frame);
+    },
+    async untilClosed() {
+      const sink = new Uint8Array(64 * 1024);
+      try {
+        while ((await conn.read(sink)) !== null) { /* discard, pings included */ }
+      } catch { /* reset by the server: closed too */ }
     },
     close() {
       try {

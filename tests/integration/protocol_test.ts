@@ -287,3 +287,24 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "keepalive: a client that never answers pings is closed after --ws-idle-timeout",
+  async fn() {
+    const server = await startServer([...FAST, "--ws-idle-timeout", "2"]);
+    const silent = await connectStalled(`${server.wsUrl}/v1/ws`);
+    const healthy = await IslandsClient.connect(`${server.url}/v1/ws`);
+    try {
+      const t0 = performance.now();
+      await silent.untilClosed();
+      const seconds = (performance.now() - t0) / 1000;
+      assert.ok(seconds >= 1.5 && seconds < 15, `closed after ${seconds.toFixed(1)} s`);
+      await sleep(3000);
+      assert.ok((await healthy.ping()) >= 0, "a client that answers pings stays connected");
+    } finally {
+      silent.close();
+      healthy.close();
+      await server.stop();
+    }
+  },
+});
