@@ -16,6 +16,8 @@ import type { FrameEncoder } from "./map_encoder.ts";
 
 /** Unsent bytes a socket may hold before the pump waits: a few maps, so latency stays low. */
 export const SEND_LOW_WATER_BYTES = 64 * 1024;
+/** Unsent bytes past which a socket that keeps sending messages is closed instead of answered. */
+const MAX_CONTROL_BACKLOG_BYTES = 1024 * 1024;
 /** How often a waiting pump looks at the socket again, ms. */
 const PUMP_INTERVAL_MS = 20;
 /** Subscriptions per socket. */
@@ -273,6 +275,11 @@ export class SubscriberSocket {
 
   #sendControl(msg: Record<string, unknown>) {
     if (this.socket.readyState !== WebSocket.OPEN) return;
+    if (this.socket.bufferedAmount > MAX_CONTROL_BACKLOG_BYTES) {
+      // A client that sends without reading our answers would grow this buffer without bound.
+      this.close(CLOSE_TOO_SLOW, "subscriber too slow: it does not read the server's answers");
+      return;
+    }
     try {
       this.socket.send(JSON.stringify(msg));
     } catch {

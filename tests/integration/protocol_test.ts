@@ -308,3 +308,30 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "a client that floods messages without reading the answers is disconnected; others are not",
+  async fn() {
+    const server = await startServer(FAST);
+    const flooder = await connectStalled(`${server.wsUrl}/v1/ws`);
+    const healthy = await IslandsClient.connect(`${server.url}/v1/ws`);
+    try {
+      // Each malformed message earns an error answer that the flooder never reads; once the
+      // unread answers pass a bound the server drops the connection, and writes start failing.
+      const junk = JSON.stringify({ type: "subscribe", stream: "default", junk: "x".repeat(4000) });
+      let sent = 0;
+      await assert.rejects(async () => {
+        for (; sent < 50_000; sent++) await flooder.send(junk);
+      }, "the flooder is disconnected");
+      assert.ok(sent > 10, `disconnected after ${sent} messages`);
+      assert.ok((await healthy.ping()) >= 0, "another client is unaffected");
+      const health = await fetch(`${server.url}/healthz`);
+      assert.equal(health.status, 200);
+      await health.body?.cancel();
+    } finally {
+      flooder.close();
+      healthy.close();
+      await server.stop();
+    }
+  },
+});
