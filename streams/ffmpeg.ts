@@ -1,5 +1,6 @@
 /**
- * The one module that runs ffmpeg: decodes an input to raw `rgb24` frames on a pipe.
+ * The one module that runs ffmpeg: decodes an input to raw `rgb24` frames on a pipe, and encodes
+ * raw `rgb24` frames from a pipe to an H.264 video file.
  *
  * fluent-ffmpeg (archived upstream) is used only here, so that replacing it touches one file.
  * Under Deno it spawns ffmpeg through `node:child_process`. Before the first spawn in a
@@ -10,7 +11,8 @@
  */
 
 import ffmpeg from "fluent-ffmpeg";
-import type { PassThrough } from "node:stream";
+import { PassThrough } from "node:stream";
+import { resolve } from "node:path";
 import { redactUri } from "./source_uri.ts";
 
 /** How long `close()` waits after SIGTERM before it sends SIGKILL. */
@@ -216,6 +218,144 @@ export function spawnRawVideo(
         } finally {
           clearTimeout(timer);
         }
+      })();
+      return closed;
+    },
+  };
+}
+
+/** Options for {@linkcode openRawVideoEncoder}. */
+export interface RawVideoEncoderOptions {
+  /** Frame width in pixels. */
+  width: number;
+  /** Frame height in pixels. */
+  height: number;
+  /** Frames per second of the video: frame `i` is shown at `i / fps` seconds. */
+  fps: number;
+  /** Path of the video file (its extension picks the container, e.g. `.mp4`); overwritten. */
+  output: string;
+}
+
+/** An ffmpeg encoding raw frames to a video file. */
+export interface RawVideoEncoder {
+  /**
+   * Queues one `rgb24` frame of `width * height * 3` bytes, which must not change afterwards;
+   * resolves once ffmpeg can take more. Rejects if ffmpeg has failed, with its reason.
+   */
+  write(rgb: Uint8Array): Promise<void>;
+  /**
+   * Ends the input and resolves once ffmpeg has finished the file and exited (reaped); rejects
+   * with ffmpeg's reason if it failed. Idempotent.
+   */
+  close(): Promise<void>;
+}
+
+/**
+ * Checks that `path` is a plain file path ffmpeg will not read as an option (`-…`) or a protocol
+ * (`name:…`); `option` names it in the message.
+ *
+ * @throws {RangeError} saying what to give instead.
+ */
+export function checkOutputPath(path: string, option = "output"): void {
+  if (path === "") throw new RangeError(`${option} needs a file path`);
+  if (path.startsWith("-")) {
+    throw new RangeError(
+      `${option} must be a file path, got "${path}" (write ./${path} for a file named so)`,
+    );
+  }
+  if (/^[A-Za-z][A-Za-z0-9+.-]*:/.test(path)) {
+    throw new RangeError(
+      `${option} must be a plain file path, not a URL or protocol ("${path}"); ` +
+        `write ./${path} for a file named so`,
+    );
+  }
+}
+
+/**
+ * Starts ffmpeg encoding `rgb24` frames written to it into `output`: H.264 (libx264), yuv420p
+ * (what players expect), at `fps`. yuv420p needs even sides, so an odd width or height gets
+ * one black column or row.
+ *
+ * @throws {RangeError} on a bad size, rate or path (see {@linkcode checkOutputPath}).
+ *
+ * @example
+ * ```ts
+ * const video = openRawVideoEncoder({ width: 224, height: 224, fps: 10, output: "out.mp4" });
+ * await video.write(rgb); // once per frame
+ * await video.close();
+ * ```
+ */
+export function openRawVideoEncoder(
+  { width, height, fps, output }: RawVideoEncoderOptions,
+): RawVideoEncoder {
+  for (const [name, value] of [["width", width], ["height", height]] as const) {
+    if (!Number.isInteger(value) || value <= 0) {
+      throw new RangeError(`${name} must be a positive integer, got ${value}`);
+    }
+  }
+  if (!Number.isFinite(fps) || fps <= 0) throw new RangeError(`fps must be > 0, got ${fps}`);
+  checkOutputPath(output);
+  const frameBytes = width * height * 3;
+  const odd = width % 2 === 1 || height % 2 === 1;
+  const stdin = new PassThrough();
+  const command = ffmpeg(stdin)
+    .inputOptions([
+      "-hide_banner",
+      "-loglevel",
+      "error",
+      "-f",
+      "rawvideo",
+      "-pix_fmt",
+      "rgb24",
+      "-video_size",
+      `${width}x${height}`,
+      "-framerate",
+      String(fps),
+    ])
+    .outputOptions([
+      "-an",
+      ...(odd ? ["-vf", "pad=ceil(iw/2)*2:ceil(ih/2)*2"] : []),
+      "-c:v",
+      "libx264",
+      "-pix_fmt",
+      "yuv420p",
+    ])
+    // An absolute path: ffmpeg cannot take it for a protocol. fluent-ffmpeg adds `-y` for a
+    // file output, so an existing file is overwritten, as asked.
+    .output(resolve(output));
+
+  let failure: Error | null = null;
+  const exited = new Promise<void>((resolveExit) => {
+    command.on("end", () => resolveExit());
+    command.on("error", (error: Error, _stdout: string | null, stderr: string | null) => {
+      const reason = stderrTail(stderr) || redactUri(error.message);
+      failure = new Error(`ffmpeg cannot encode ${output}: ${reason}`);
+      // Nothing reads the input any more: let a pending write() see the failure.
+      stdin.destroy();
+      resolveExit();
+    });
+  });
+  command.run();
+
+  let closed: Promise<void> | null = null;
+  return {
+    async write(rgb) {
+      if (failure) throw failure;
+      if (closed) throw new Error(`write() after close() on the encoder of ${output}`);
+      if (rgb.length !== frameBytes) {
+        throw new RangeError(`${rgb.length} bytes for a ${width}x${height} rgb24 frame`);
+      }
+      // Wait for the pipe to drain (or ffmpeg to die), so memory stays bounded.
+      if (!stdin.write(rgb)) {
+        await Promise.race([new Promise((r) => stdin.once("drain", r)), exited]);
+      }
+      if (failure) throw failure;
+    },
+    close() {
+      closed ??= (async () => {
+        stdin.end();
+        await exited;
+        if (failure) throw failure;
       })();
       return closed;
     },

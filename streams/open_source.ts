@@ -7,7 +7,7 @@
 import type { FrameSource } from "./frame.ts";
 import { DEFAULT_FILE_FPS, FileSource } from "./file_source.ts";
 import { ffmpegInputArgs } from "./ffmpeg_input.ts";
-import { parseSourceUri, redactUri } from "./source_uri.ts";
+import { parseSourceUri, redactUri, type SourceDescriptor } from "./source_uri.ts";
 import { SupervisedSource } from "./supervised_source.ts";
 import { SyntheticSource } from "./synthetic_source.ts";
 
@@ -22,7 +22,10 @@ export interface OpenSourceOptions {
    * scene runs at the lower of it and its own `fps` parameter.
    */
   fps?: number;
-  /** Files only: play at the file's own speed (default true) or as fast as consumed. */
+  /**
+   * Files and `synthetic:`: play at the source's own speed, dropping what a slow consumer misses
+   * (default true), or deliver every frame as fast as consumed. Live sources ignore it.
+   */
   realtime?: boolean;
   /** Live sources: restart one that delivers no frame for this long, ms. Default 10 000. */
   stallTimeoutMs?: number;
@@ -56,15 +59,15 @@ export function openSource(
   switch (descriptor.kind) {
     case "synthetic": {
       const { seed, objects } = descriptor;
-      const rate = Math.min(descriptor.fps, fps ?? Infinity);
-      return new SyntheticSource({ width, height, seed, objects, fps: rate, displayUri });
+      const rate = sourceFrameRate(descriptor, fps);
+      return new SyntheticSource({ width, height, seed, objects, fps: rate, realtime, displayUri });
     }
     case "file":
       return new FileSource({
         path: descriptor.path,
         width,
         height,
-        fps: fps ?? DEFAULT_FILE_FPS,
+        fps: sourceFrameRate(descriptor, fps),
         realtime,
         displayUri,
         ffmpegInput: ffmpegInputArgs(descriptor),
@@ -80,6 +83,17 @@ export function openSource(
       });
     }
   }
+}
+
+/**
+ * The frame rate a source opened with `fps` (see {@linkcode OpenSourceOptions.fps}) delivers:
+ * a file's and a `synthetic:` scene's frame `i` is at `i / rate` seconds. For a live source it
+ * is only the ceiling: its frames come at its own rate, timed by the clock.
+ */
+export function sourceFrameRate(descriptor: SourceDescriptor, fps?: number): number {
+  return descriptor.kind === "synthetic"
+    ? Math.min(descriptor.fps, fps ?? Infinity)
+    : fps ?? DEFAULT_FILE_FPS;
 }
 
 /**

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { renderSyntheticFrame } from "../../streams/synthetic.ts";
 import { SyntheticSource } from "../../streams/synthetic_source.ts";
+import { openSource } from "../../streams/open_source.ts";
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -52,4 +53,41 @@ Deno.test("SyntheticSource close() stops the timer and ends the stream", async (
 
 Deno.test("SyntheticSource rejects invalid options at construction", () => {
   assert.throws(() => new SyntheticSource({ width: 1, height: 32 }), RangeError);
+});
+
+Deno.test("SyntheticSource with realtime false renders every frame on demand, none dropped", async () => {
+  const options = { width: 32, height: 24, seed: 2, fps: 20 };
+  const source = new SyntheticSource({ ...options, realtime: false });
+  try {
+    // No timer: waiting produces nothing, and the next frame is still the following one.
+    await sleep(120);
+    assert.equal(source.stats.decoded, 1, "only frame 0, rendered to check the options");
+    for (let i = 0; i < 5; i++) {
+      const frame = (await source.next())!;
+      assert.equal(frame.index, i);
+      assert.equal(frame.pts, i / 20);
+      assert.deepEqual(frame.data, renderSyntheticFrame(options, i).data);
+    }
+    assert.deepEqual(source.stats, { decoded: 5, dropped: 0 });
+  } finally {
+    await source.close();
+  }
+  assert.equal(await source.next(), null, "null once closed");
+  assert.throws(() => new SyntheticSource({ width: 1, height: 32, realtime: false }), RangeError);
+});
+
+Deno.test("openSource passes realtime false to synthetic:, pts still index / fps", async () => {
+  const source = openSource("synthetic:?seed=3&fps=30", {
+    width: 32,
+    height: 32,
+    fps: 5,
+    realtime: false,
+  });
+  try {
+    await sleep(100);
+    for (let i = 0; i < 3; i++) assert.equal((await source.next())?.pts, i / 5);
+    assert.equal(source.stats.dropped, 0);
+  } finally {
+    await source.close();
+  }
 });
