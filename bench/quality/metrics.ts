@@ -1,0 +1,342 @@
+/**
+ * Quality metrics of the benchmark, as pure functions on label maps (one label per pixel,
+ * row-major, `width * height`): matched IoU, boundary F-score, id switches over a sequence,
+ * count stability for clips without ground truth, and (re-exported) the adjusted Rand index.
+ *
+ * Labels are compared only for equality: their values carry no meaning, except that the
+ * id-switch counter treats truth label 0 as background (as `streams/synthetic.ts` does).
+ *
+ * @module
+ */
+
+export { adjustedRandIndex, downsampleLabelsMode } from "../../src/islands/adjusted_rand_index.ts";
+
+/** A label map: one label per pixel, row-major. */
+export type Labels = ArrayLike<number>;
+
+/**
+ * Minimum-cost assignment of the rows of `cost` to distinct columns (Hungarian algorithm,
+ * the shortest-augmenting-path form with potentials). `cost` is `rows x cols`, row-major;
+ * when there are more rows than columns it is padded with zero-cost columns (so some rows
+ * get a column `>= cols`, i.e. none). O(rows^2 * cols) after padding.
+ *
+ * @returns for each row, its column, or -1 when it went to a padding column.
+ */
+export function hungarian(cost: ArrayLike<number>, rows: number, cols: number): Int32Array {
+  if (cost.length !== rows * cols) {
+    throw new RangeError(`hungarian: ${cost.length} costs for a ${rows}x${cols} matrix`);
+  }
+  const n = rows, m = Math.max(rows, cols);
+  const at = (i: number, j: number) => (j < cols ? cost[i * cols + j] : 0);
+  // 1-based arrays; column 0 is the virtual start of each augmenting path.
+  const u = new Float64Array(n + 1), v = new Float64Array(m + 1);
+  const rowOf = new Int32Array(m + 1); // rowOf[j]: row assigned to column j (0 = none)
+  const way = new Int32Array(m + 1);
+  const minv = new Float64Array(m + 1);
+  const used = new Uint8Array(m + 1);
+  for (let i = 1; i <= n; i++) {
+    rowOf[0] = i;
+    let j0 = 0;
+    minv.fill(Infinity);
+    used.fill(0);
+    do {
+      used[j0] = 1;
+      const i0 = rowOf[j0];
+      let delta = Infinity, j1 = 0;
+      for (let j = 1; j <= m; j++) {
+        if (used[j]) continue;
+        const cur = at(i0 - 1, j - 1) - u[i0] - v[j];
+        if (cur < minv[j]) {
+          minv[j] = cur;
+          way[j] = j0;
+        }
+        if (minv[j] < delta) {
+          delta = minv[j];
+          j1 = j;
+        }
+      }
+      for (let j = 0; j <= m; j++) {
+        if (used[j]) {
+          u[rowOf[j]] += delta;
+          v[j] -= delta;
+        } else minv[j] -= delta;
+      }
+      j0 = j1;
+    } while (rowOf[j0] !== 0);
+    // Flip the augmenting path back to the start.
+    do {
+      const j1 = way[j0];
+      rowOf[j0] = rowOf[j1];
+      j0 = j1;
+    } while (j0 !== 0);
+  }
+  const colOf = new Int32Array(n).fill(-1);
+  for (let j = 1; j <= m; j++) if (rowOf[j] > 0 && j <= cols) colOf[rowOf[j] - 1] = j - 1;
+  return colOf;
+}
+
+/**
+ * Mean matched IoU: each truth object (every distinct truth label, background included) is
+ * matched to at most one predicted island and vice versa, by the one-to-one matching that
+ * maximises the total IoU (Hungarian algorithm); the result is the mean, over truth objects,
+ * of the matched IoU, an unmatched truth object counting 0. In [0, 1]; 1 exactly when the
+ * two maps are the same partition, whatever the label values. Over-segmentation is punished
+ * (only one fragment of an object can match it), and so is under-segmentation.
+ *
+ * @throws {RangeError} if the maps differ in length or are empty.
+ */
+export function meanMatchedIoU(pred: Labels, truth: Labels): number {
+  const n = truth.length;
+  if (pred.length !== n || n === 0) {
+    throw new RangeError(`meanMatchedIoU: maps of ${pred.length} and ${n} pixels`);
+  }
+  const t = compact(truth), p = compact(pred);
+  const inter = new Float64Array(t.count * p.count);
+  const tArea = new Float64Array(t.count), pArea = new Float64Array(p.count);
+  for (let i = 0; i < n; i++) {
+    inter[t.labels[i] * p.count + p.labels[i]]++;
+    tArea[t.labels[i]]++;
+    pArea[p.labels[i]]++;
+  }
+  // Cost = -IoU: the Hungarian algorithm minimises. Rows are the (few) truth objects, so the
+  // cost is O(T^2 * P) even for an over-segmentation with thousands of islands.
+  const cost = new Float64Array(t.count * p.count);
+  for (let a = 0; a < t.count; a++) {
+    for (let b = 0; b < p.count; b++) {
+      const o = inter[a * p.count + b];
+      cost[a * p.count + b] = o === 0 ? 0 : -o / (tArea[a] + pArea[b] - o);
+    }
+  }
+  const match = hungarian(cost, t.count, p.count);
+  let sum = 0;
+  for (let a = 0; a < t.count; a++) if (match[a] >= 0) sum -= cost[a * p.count + match[a]];
+  return sum / t.count;
+}
+
+/**
+ * Boundary F-score. A pixel is a boundary pixel when its right or bottom neighbour has a
+ * different label. Precision is the share of predicted boundary pixels within `tolerancePx`
+ * (Chebyshev distance: a `(2t+1)^2` square) of a truth boundary pixel; recall is the share of
+ * truth boundary pixels within tolerance of a predicted one; F = 2PR / (P + R) (0 when both
+ * are 0). By convention F is 1 when neither map has a boundary and 0 when exactly one has none.
+ *
+ * @throws {RangeError} if a map's length is not `width * height` or the tolerance is negative.
+ */
+export function boundaryFScore(
+  pred: Labels,
+  truth: Labels,
+  width: number,
+  height: number,
+  tolerancePx = 2,
+): number {
+  const n = width * height;
+  if (pred.length !== n || truth.length !== n || !(tolerancePx >= 0)) {
+    throw new RangeError(
+      `boundaryFScore: maps of ${pred.length} and ${truth.length} pixels for ${width}x${height}` +
+        `, tolerance ${tolerancePx}`,
+    );
+  }
+  const pb = boundaries(pred, width, height), tb = boundaries(truth, width, height);
+  const pCount = countOnes(pb), tCount = countOnes(tb);
+  if (pCount === 0 && tCount === 0) return 1;
+  if (pCount === 0 || tCount === 0) return 0;
+  const r = Math.floor(tolerancePx);
+  const precision = countAnd(pb, dilate(tb, width, height, r)) / pCount;
+  const recall = countAnd(tb, dilate(pb, width, height, r)) / tCount;
+  return precision + recall === 0 ? 0 : (2 * precision * recall) / (precision + recall);
+}
+
+/** 1 where the right or bottom neighbour has another label. */
+function boundaries(labels: Labels, width: number, height: number): Uint8Array {
+  const out = new Uint8Array(width * height);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const i = y * width + x, l = labels[i];
+      if ((x + 1 < width && labels[i + 1] !== l) || (y + 1 < height && labels[i + width] !== l)) {
+        out[i] = 1;
+      }
+    }
+  }
+  return out;
+}
+
+/** Binary dilation by a `(2r+1)^2` square, separably: rows, then columns (sliding counts). */
+function dilate(mask: Uint8Array, width: number, height: number, r: number): Uint8Array {
+  if (r === 0) return mask;
+  const rows = new Uint8Array(mask.length), out = new Uint8Array(mask.length);
+  const pass = (src: Uint8Array, dst: Uint8Array, len: number, lines: number, step: number) => {
+    const along = step === 1 ? width : 1; // distance between the starts of two lines
+    for (let k = 0; k < lines; k++) {
+      const base = k * along;
+      let inWindow = 0;
+      for (let i = 0; i < Math.min(r, len); i++) inWindow += src[base + i * step];
+      for (let i = 0; i < len; i++) {
+        if (i + r < len) inWindow += src[base + (i + r) * step];
+        if (i - r - 1 >= 0) inWindow -= src[base + (i - r - 1) * step];
+        dst[base + i * step] = inWindow > 0 ? 1 : 0;
+      }
+    }
+  };
+  pass(mask, rows, width, height, 1);
+  pass(rows, out, height, width, width);
+  return out;
+}
+
+function countOnes(mask: Uint8Array): number {
+  let c = 0;
+  for (let i = 0; i < mask.length; i++) c += mask[i];
+  return c;
+}
+
+function countAnd(a: Uint8Array, b: Uint8Array): number {
+  let c = 0;
+  for (let i = 0; i < a.length; i++) c += a[i] & b[i];
+  return c;
+}
+
+/** Options of {@linkcode createIdSwitchCounter}. */
+export interface IdSwitchOptions {
+  /** Truth labels that are not objects. Default `[0]`: background in `streams/synthetic.ts`. */
+  ignore?: number[];
+  /**
+   * When an object is absent for some frames and comes back, compare its new island id with
+   * the one it had when last seen (the MOT convention) instead of starting afresh. Default
+   * false: only consecutive frames that both show the object are compared.
+   */
+  acrossGaps?: boolean;
+}
+
+/** Counts id switches over a sequence of (predicted ids, truth) frames; see the factory. */
+export interface IdSwitchCounter {
+  /** Add one frame; returns the switches it caused. */
+  update(pred: Labels, truth: Labels): number;
+  /** Switches so far. */
+  readonly switches: number;
+  /** Frames so far. */
+  readonly frames: number;
+  /** Switches per 100 frames so far (0 before any frame). */
+  per100Frames(): number;
+}
+
+/**
+ * Id-switch counter. `pred` must be tracked ids (e.g. from `createIdTracker`), not raw
+ * per-frame labels, or it counts every relabelling. In each frame, each truth object present
+ * (every truth label but {@linkcode IdSwitchOptions.ignore}) gets its dominant predicted id:
+ * the one covering most of its pixels (ties to the smaller id). A switch is counted when an
+ * object's dominant id differs from its dominant id in the previous frame, when the object is
+ * present in both; objects absent from a frame are skipped (see `acrossGaps`).
+ */
+export function createIdSwitchCounter(options: IdSwitchOptions = {}): IdSwitchCounter {
+  const ignore = new Set(options.ignore ?? [0]);
+  const acrossGaps = options.acrossGaps ?? false;
+  let last = new Map<number, number>(); // truth object -> dominant predicted id
+  let switches = 0, frames = 0;
+  return {
+    update(pred, truth) {
+      if (pred.length !== truth.length) {
+        throw new RangeError(`IdSwitchCounter: maps of ${pred.length} and ${truth.length}`);
+      }
+      const counts = new Map<number, Map<number, number>>();
+      for (let i = 0; i < truth.length; i++) {
+        const t = truth[i];
+        if (ignore.has(t)) continue;
+        let c = counts.get(t);
+        if (!c) counts.set(t, c = new Map());
+        c.set(pred[i], (c.get(pred[i]) ?? 0) + 1);
+      }
+      const now = acrossGaps ? new Map(last) : new Map<number, number>();
+      let frameSwitches = 0;
+      for (const [t, c] of counts) {
+        let best = 0, bestCount = -1;
+        for (const [id, k] of c) {
+          if (k > bestCount || (k === bestCount && id < best)) [best, bestCount] = [id, k];
+        }
+        const before = last.get(t);
+        if (before !== undefined && before !== best) frameSwitches++;
+        now.set(t, best);
+      }
+      last = now;
+      switches += frameSwitches;
+      frames++;
+      return frameSwitches;
+    },
+    get switches() {
+      return switches;
+    },
+    get frames() {
+      return frames;
+    },
+    per100Frames() {
+      return switchesPer100Frames(switches, frames);
+    },
+  };
+}
+
+/** Total id switches over a whole sequence of frames; see {@linkcode createIdSwitchCounter}. */
+export function idSwitches(
+  predSequence: readonly Labels[],
+  truthSequence: readonly Labels[],
+  options: IdSwitchOptions = {},
+): number {
+  if (predSequence.length !== truthSequence.length) {
+    throw new RangeError(
+      `idSwitches: ${predSequence.length} predicted and ${truthSequence.length} truth frames`,
+    );
+  }
+  const counter = createIdSwitchCounter(options);
+  for (let f = 0; f < predSequence.length; f++) counter.update(predSequence[f], truthSequence[f]);
+  return counter.switches;
+}
+
+/** `100 * switches / frames`, or 0 when there are no frames. */
+export function switchesPer100Frames(switches: number, frames: number): number {
+  return frames > 0 ? (100 * switches) / frames : 0;
+}
+
+/** Summary of {@linkcode countStability}. */
+export interface CountStability {
+  /** Mean count. */
+  mean: number;
+  /** Population standard deviation of the counts. */
+  std: number;
+  /** Coefficient of variation `std / mean` (0 when the mean is 0). */
+  cv: number;
+  /** Mean of `|count[t] - count[t-1]|` over consecutive pairs (0 with fewer than two counts). */
+  meanAbsChange: number;
+}
+
+/**
+ * How steady a per-frame island count is, for a clip without ground truth: a segmenter that
+ * sees the same scene should give about the same number of islands frame after frame. All
+ * fields are 0 for an empty list.
+ */
+export function countStability(counts: readonly number[]): CountStability {
+  const n = counts.length;
+  if (n === 0) return { mean: 0, std: 0, cv: 0, meanAbsChange: 0 };
+  let sum = 0;
+  for (const c of counts) sum += c;
+  const mean = sum / n;
+  let sq = 0;
+  for (const c of counts) sq += (c - mean) ** 2;
+  const std = Math.sqrt(sq / n);
+  let change = 0;
+  for (let i = 1; i < n; i++) change += Math.abs(counts[i] - counts[i - 1]);
+  return {
+    mean,
+    std,
+    cv: mean === 0 ? 0 : std / mean,
+    meanAbsChange: n > 1 ? change / (n - 1) : 0,
+  };
+}
+
+/** Labels renumbered `0..count-1` in order of first appearance. */
+function compact(labels: Labels): { labels: Int32Array; count: number } {
+  const index = new Map<number, number>();
+  const out = new Int32Array(labels.length);
+  for (let i = 0; i < labels.length; i++) {
+    let k = index.get(labels[i]);
+    if (k === undefined) index.set(labels[i], k = index.size);
+    out[i] = k;
+  }
+  return { labels: out, count: index.size };
+}
