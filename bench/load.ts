@@ -30,7 +30,8 @@ const format = values.format === "binary" ? "binary" : "json";
 
 const main = new URL("../src/main.ts", import.meta.url).pathname;
 const child = new Deno.Command(Deno.execPath(), {
-  args: ["run", "-A", main, "--port", "0", ...rest],
+  // No checkpoints unless asked: every run starts from the same fresh model.
+  args: ["run", "-A", main, "--port", "0", "--state-dir", "", ...rest],
   stdout: "piped",
   stderr: "inherit",
 }).spawn();

@@ -54,6 +54,10 @@ export interface ServerConfig extends StreamSettings {
   slowSubscriberTimeout: number;
   /** Seconds without an answer to a ping before a socket is closed. */
   wsIdleTimeout: number;
+  /** Directory of the streams' weight checkpoints ("" = no checkpoints). */
+  stateDir: string;
+  /** Seconds between a stream's checkpoints (one is also written when it stops). */
+  checkpointEvery: number;
   /** Streams started at boot: the config file's, else one "default" from `source`. */
   streams: StreamDeclaration[];
 }
@@ -170,6 +174,22 @@ export const OPTIONS: OptionSpec[] = [
     (c, v) => c.wsIdleTimeout = +v,
   ),
   opt(
+    "state-dir",
+    S,
+    "string",
+    "state",
+    "directory where each stream's adapted weights are checkpointed and restored from (empty = none)",
+    (c, v) => c.stateDir = String(v),
+  ),
+  opt(
+    "checkpoint-every",
+    S,
+    "number",
+    60,
+    "seconds between a stream's checkpoints; one is also written when it stops",
+    (c, v) => c.checkpointEvery = +v,
+  ),
+  opt(
     "source",
     T,
     "string",
@@ -190,7 +210,7 @@ export const OPTIONS: OptionSpec[] = [
     T,
     "boolean",
     true,
-    "file sources: true plays at the file's rate dropping what the engine misses; false processes every frame as fast as possible",
+    "file and synthetic: sources: true plays at the source's rate dropping what the engine misses; false processes every frame as fast as possible",
     (c, v) => c.realtime = v as boolean,
   ),
   opt(
@@ -302,6 +322,22 @@ export const OPTIONS: OptionSpec[] = [
     apm.columnLrScale,
     "learning-rate multiplier of the weights that read the column code",
     (c, v) => c.apm.columnLrScale = +v,
+  ),
+  opt(
+    "anchor-decay",
+    T,
+    "number",
+    apm.anchorDecay,
+    "per-frame decay of the weights' slowly updated anchor copy, restored to on divergence",
+    (c, v) => c.apm.anchorDecay = +v,
+  ),
+  opt(
+    "restore-probability",
+    T,
+    "number",
+    apm.restoreProbability,
+    "chance per frame that each weight is reset to its anchor value (damps drift)",
+    (c, v) => c.apm.restoreProbability = +v,
   ),
   opt(
     "teacher-every",
@@ -475,6 +511,8 @@ function readStreamOption(c: StreamSettings, flag: string): string | number | bo
     "error-sampling": a.errorSampling,
     "column-lr-scale": a.columnLrScale,
     "teacher-every": a.teacherEvery,
+    "anchor-decay": a.anchorDecay,
+    "restore-probability": a.restoreProbability,
     seed: a.seed,
   };
   if (!(flag in table)) throw new Error(`per-stream option --${flag} has no read-back`);
@@ -495,6 +533,8 @@ function emptyConfig(): ServerConfig {
     subscriberQueue: 0,
     slowSubscriberTimeout: 0,
     wsIdleTimeout: 0,
+    stateDir: "",
+    checkpointEvery: 60,
     streams: [],
     source: "",
     fps: 0,
@@ -557,6 +597,7 @@ function validateServer(c: ServerConfig) {
     const [flag, v] of [
       ["slow-subscriber-timeout", c.slowSubscriberTimeout],
       ["ws-idle-timeout", c.wsIdleTimeout],
+      ["checkpoint-every", c.checkpointEvery],
     ] as const
   ) {
     if (!(v > 0)) throw new ConfigError(`--${flag} must be a positive number of seconds, got ${v}`);

@@ -31,7 +31,12 @@ if (config.help) {
   Deno.exit(0);
 }
 
-const registry = new StreamRegistry({ maxStreams: config.maxStreams, mediaRoot: config.mediaRoot });
+const registry = new StreamRegistry({
+  maxStreams: config.maxStreams,
+  mediaRoot: config.mediaRoot,
+  stateDir: config.stateDir,
+  checkpointEveryMs: config.checkpointEvery * 1000,
+});
 const hub = new IslandHub(registry, {
   queueSize: config.subscriberQueue,
   slowTimeoutMs: config.slowSubscriberTimeout * 1000,

@@ -12,8 +12,21 @@ export interface Adam {
   apply(grads: tf.Tensor[]): void;
   /** Forgets the moments (after the weights were restored or re-drawn). */
   reset(): void;
+  /** The moments, per variable whatever the layout, as new tensors the caller owns. */
+  getState(): AdamState;
+  /** Takes over copies of saved moments (per variable, the variables' shapes). */
+  setState(state: AdamState): void;
   /** Frees the moments. */
   dispose(): void;
+}
+
+/** Adam's moments and step count, for checkpoints. */
+export interface AdamState {
+  /** Steps taken (drives the bias correction). */
+  step: number;
+  /** First and second moments, one per variable. */
+  m: tf.Tensor[];
+  v: tf.Tensor[];
 }
 
 /** Options of {@linkcode createAdam}. */
@@ -85,6 +98,15 @@ function createPerVariableAdam(
       v2 = vars.map((v) => tf.zerosLike(v));
       t = 0;
     },
+    getState() {
+      return { step: t, m: m.map((x) => tf.clone(x)), v: v2.map((x) => tf.clone(x)) };
+    },
+    setState(state) {
+      for (const x of [...m, ...v2]) x.dispose();
+      m = state.m.map((x) => tf.clone(x));
+      v2 = state.v.map((x) => tf.clone(x));
+      t = state.step;
+    },
     dispose() {
       for (const x of [...m, ...v2]) x.dispose();
     },
@@ -131,6 +153,17 @@ function createFlatAdam(
       m = tf.zeros([total]);
       v2 = tf.zeros([total]);
       t = 0;
+    },
+    getState() {
+      const split = (flat: tf.Tensor) =>
+        vars.map((x, i) => tf.tidy(() => tf.slice(flat, offsets[i], sizes[i]).reshape(x.shape)));
+      return { step: t, m: split(m), v: split(v2) };
+    },
+    setState(state) {
+      tf.dispose([m, v2]);
+      m = tf.tidy(() => tf.concat(state.m.map((x) => x.reshape([-1]))));
+      v2 = tf.tidy(() => tf.concat(state.v.map((x) => x.reshape([-1]))));
+      t = state.step;
     },
     dispose() {
       tf.dispose([m, v2]);

@@ -62,6 +62,28 @@ export interface ApmConfig {
   teacherEvery: number;
   /** Seed of the weight initialisation and the location sampling. */
   seed: number;
+  /**
+   * Per-frame decay of the anchor, an exponential moving average of the weights taken after
+   * each trained frame (`anchor = a * anchor + (1 - a) * weights`): the state that divergence
+   * restores to and that {@linkcode ApmConfig.restoreProbability} pulls toward. In [0, 1).
+   */
+  anchorDecay: number;
+  /**
+   * Chance, per trained frame and per weight, that the weight is reset to its anchor value
+   * (CoTTA's stochastic restore, toward the moving anchor instead of the source weights); 0 off.
+   * In [0, 1).
+   */
+  restoreProbability: number;
+  /**
+   * Ablation: after this many trained frames the weights freeze (inference only, no teacher);
+   * 0 trains forever.
+   */
+  freezeAfterFrames: number;
+  /**
+   * Ablation: re-draw the weights (same seed every frame), Adam and the location sampling
+   * before every frame's steps: the paper's per-image test-time training, no memory.
+   */
+  resetEveryFrame: boolean;
 }
 
 /** Defaults: measured to keep up with a 10 fps camera on two cores (see BENCHMARKS.md). */
@@ -87,6 +109,15 @@ export const DEFAULT_APM_CONFIG: Readonly<ApmConfig> = Object.freeze({
   teacherDim: 64,
   teacherEvery: 1,
   seed: 1,
+  // A time constant of 100 frames (10 s at 10 fps; about CoTTA's 0.999 per step at 5 steps a
+  // frame): long enough to outlast a bad stretch, short enough to follow a new scene in seconds.
+  anchorDecay: 0.99,
+  // A restore pulls a weight back by `p * (w - anchor)` per frame on average, and a sustained
+  // drift leaves `w - anchor` at ~drift / (1 - anchorDecay): 0.001 damps it by ~10% (aimless
+  // drift fades over ~1000 frames) while directed adaptation keeps ~90% of its speed.
+  restoreProbability: 0.001,
+  freezeAfterFrames: 0,
+  resetEveryFrame: false,
 });
 
 /** Throws a clear error when a config cannot describe a working APM. */
@@ -127,6 +158,22 @@ export function validateApmConfig(c: ApmConfig): void {
   }
   if (!(c.columnLrScale >= 0)) {
     throw new RangeError(`APM option columnLrScale must be >= 0, got ${c.columnLrScale}`);
+  }
+  if (!(c.anchorDecay >= 0 && c.anchorDecay < 1)) {
+    throw new RangeError(`APM option anchorDecay must be in [0, 1), got ${c.anchorDecay}`);
+  }
+  if (!(c.restoreProbability >= 0 && c.restoreProbability < 1)) {
+    throw new RangeError(
+      `APM option restoreProbability must be in [0, 1), got ${c.restoreProbability}`,
+    );
+  }
+  if (!Number.isInteger(c.freezeAfterFrames) || c.freezeAfterFrames < 0) {
+    throw new RangeError(
+      `APM option freezeAfterFrames must be an integer >= 0, got ${c.freezeAfterFrames}`,
+    );
+  }
+  if (typeof c.resetEveryFrame !== "boolean") {
+    throw new RangeError(`APM option resetEveryFrame must be a boolean, got ${c.resetEveryFrame}`);
   }
   if (c.teacher !== "mobilenet_v2" && c.teacher !== "none") {
     throw new RangeError(`APM option teacher must be "mobilenet_v2" or "none", got ${c.teacher}`);

@@ -9,8 +9,10 @@ import * as tf from "@tensorflow/tfjs";
 import { resizeRgbTensor } from "../../kernels/resize_rgb.ts";
 import { type ApmConfig, validateApmConfig } from "./apm_config.ts";
 import { type BackendChoice, type BackendInfo, initBackend } from "./backend.ts";
-import { createContinualTrainer } from "./continual_trainer.ts";
+import { createContinualTrainer, type TrainerState } from "./continual_trainer.ts";
 import { loadMobileNetV2Teacher, type Teacher } from "./teacher.ts";
+
+export type { TrainerState };
 
 /** What the engine needs to start. */
 export interface EngineOptions {
@@ -44,8 +46,12 @@ export interface FieldResult {
   loss: number;
   featureLoss: number;
   rgbLoss: number;
-  /** The weights diverged and were re-drawn on this frame. */
+  /** The weights were re-drawn from scratch on this frame (divergence with no sound anchor). */
   reset: boolean;
+  /** The weights diverged and were restored to their anchor (an EMA of them) on this frame. */
+  restored: boolean;
+  /** The loss spiked (a scene cut): the frame got extra adaptation steps. */
+  spike: boolean;
   /** The teacher ran on this frame. */
   keyFrame: boolean;
   /** Milliseconds spent preprocessing and in the trainer (teacher, steps, inference). */
@@ -56,6 +62,10 @@ export interface FieldResult {
 export interface Engine {
   readonly info: EngineInfo;
   process(frame: RawFrame): Promise<FieldResult>;
+  /** The trainer's weights, anchor and Adam moments, for a checkpoint. */
+  exportState(): Promise<TrainerState>;
+  /** Resumes from a checkpoint; throws, saying why, when it is for a model of another shape. */
+  importState(state: TrainerState): void;
   dispose(): void;
 }
 
@@ -106,6 +116,8 @@ export async function createEngine({ apm, backend }: EngineOptions): Promise<Eng
           featureLoss: r.featureLoss,
           rgbLoss: r.rgbLoss,
           reset: r.reset,
+          restored: r.restored,
+          spike: r.spike,
           keyFrame,
           timings: { preprocessMs: t1 - t0, trainMs: performance.now() - t1 },
         };
@@ -115,6 +127,8 @@ export async function createEngine({ apm, backend }: EngineOptions): Promise<Eng
         if (teacherFrame && teacherFrame !== frame) teacherFrame.dispose();
       }
     },
+    exportState: () => trainer.exportState(),
+    importState: (state) => trainer.importState(state),
     dispose() {
       trainer.dispose();
       teacher?.dispose();

@@ -5,12 +5,17 @@
  * @module
  */
 import type { IslandSummary } from "../islands/types.ts";
+import type { TrainerState } from "./continual_trainer.ts";
 import type { EngineInfo, EngineOptions } from "./engine.ts";
 
 /** Pipeline -> engine. */
 export type EngineRequest =
   | { type: "init"; options: EngineOptions }
-  | { type: "frame"; width: number; height: number; data: ArrayBuffer };
+  | { type: "frame"; width: number; height: number; data: ArrayBuffer }
+  /** The adapted weights, for a checkpoint. */
+  | { type: "export" }
+  /** Weights from a checkpoint; refused (an error reply) when the model's shape differs. */
+  | { type: "import"; state: TrainerState };
 
 /** The engine's answer for one frame: the island map and what it cost. */
 export interface EngineMap {
@@ -24,7 +29,11 @@ export interface EngineMap {
   loss: number;
   featureLoss: number;
   rgbLoss: number;
+  /** The weights were re-drawn from scratch / restored to their anchor on this frame. */
   reset: boolean;
+  restored: boolean;
+  /** The loss spiked (a scene cut, a moved camera): the frame got extra adaptation steps. */
+  spike: boolean;
   keyFrame: boolean;
   timings: { preprocessMs: number; trainMs: number; islandsMs: number };
 }
@@ -33,4 +42,6 @@ export interface EngineMap {
 export type EngineReply =
   | { type: "ready"; info: EngineInfo }
   | { type: "map"; map: EngineMap }
+  | { type: "state"; state: TrainerState }
+  | { type: "imported" }
   | { type: "error"; message: string };

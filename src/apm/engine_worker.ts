@@ -36,7 +36,19 @@ async function handle(req: EngineRequest): Promise<void> {
     reply({ type: "ready", info: engine.info });
     return;
   }
-  if (!engine) throw new Error("engine worker got a frame before init");
+  if (!engine) throw new Error(`engine worker got "${req.type}" before init`);
+  if (req.type === "export") {
+    const state = await engine.exportState();
+    reply({ type: "state", state }, [
+      ...new Set(state.tensors.map((t) => t.data.buffer as ArrayBuffer)),
+    ]);
+    return;
+  }
+  if (req.type === "import") {
+    engine.importState(req.state);
+    reply({ type: "imported" });
+    return;
+  }
   const r = await engine.process({
     width: req.width,
     height: req.height,
@@ -60,6 +72,8 @@ async function handle(req: EngineRequest): Promise<void> {
       featureLoss: r.featureLoss,
       rgbLoss: r.rgbLoss,
       reset: r.reset,
+      restored: r.restored,
+      spike: r.spike,
       keyFrame: r.keyFrame,
       timings: { ...r.timings, islandsMs },
     },

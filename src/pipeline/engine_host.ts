@@ -4,6 +4,7 @@
  *
  * @module
  */
+import type { TrainerState } from "../apm/continual_trainer.ts";
 import type { EngineInfo, EngineOptions } from "../apm/engine.ts";
 import type { EngineMap, EngineReply, EngineRequest } from "../apm/engine_protocol.ts";
 
@@ -39,6 +40,21 @@ export class EngineHost {
     const r = await this.#request({ type: "frame", width, height, data: buf }, [buf]);
     if (r.type !== "map") throw new Error(`engine failed on a frame: ${describe(r)}`);
     return r.map;
+  }
+
+  /** The engine's adapted weights (for a checkpoint). */
+  async exportState(): Promise<TrainerState> {
+    const r = await this.#request({ type: "export" });
+    if (r.type !== "state") throw new Error(`engine could not export its weights: ${describe(r)}`);
+    return r.state;
+  }
+
+  /** Loads checkpointed weights; rejects with the engine's reason (e.g. another model shape). */
+  async importState(state: TrainerState): Promise<void> {
+    // Tensors may share one buffer (a checkpoint's payload): transfer each buffer once.
+    const transfer = [...new Set(state.tensors.map((t) => t.data.buffer as ArrayBuffer))];
+    const r = await this.#request({ type: "import", state }, transfer);
+    if (r.type !== "imported") throw new Error(describe(r));
   }
 
   /** Stops the Worker; a pending request rejects. Idempotent. */

@@ -84,6 +84,7 @@ export async function* segmentSource(
         islands: map.islands,
         loss: Number.isFinite(map.loss) ? map.loss : null,
         keyFrame: map.keyFrame,
+        events: { reset: map.reset, restored: map.restored, spike: map.spike },
         featureColors: new Uint8Array(map.featureColors),
         image: { width: frame.width, height: frame.height, rgb },
         timings: { ...map.timings, frameAgeMs: now - decodedAt },

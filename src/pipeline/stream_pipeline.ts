@@ -15,6 +15,13 @@ import { WeatherSource } from "../../streams/weather_source.ts";
 import type { SupervisedStats } from "../../streams/supervised_source.ts";
 import { parseWeatherSchedule } from "../../streams/weather_schedule.ts";
 import type { FrameSource } from "../../streams/frame.ts";
+import {
+  CheckpointError,
+  loadCheckpoint,
+  removeCheckpoint,
+  saveCheckpoint,
+  setAsideCheckpoint,
+} from "./checkpoint_store.ts";
 import { EngineHost } from "./engine_host.ts";
 import { RateMeter } from "./rate_meter.ts";
 
@@ -28,6 +35,20 @@ export interface StreamOptions {
   settings: StreamSettings;
   /** File sources must lie inside this directory ("" or absent: anywhere). */
   mediaRoot?: string;
+  /** Checkpoint the adapted weights into `dir` every `everyMs` and on stop; resume from it. */
+  checkpoint?: { dir: string; everyMs: number };
+}
+
+/** Where the stream's weights came from and when they were last saved. */
+export interface CheckpointStatus {
+  /** The checkpoint the weights were restored from at start (null: a fresh model). */
+  restoredFrom: string | null;
+  /** Frames the restored weights had adapted on. */
+  restoredFrames: number;
+  /** When the latest checkpoint was written (ISO time), null before the first. */
+  lastSavedAt: string | null;
+  /** Why a checkpoint could not be restored or written, null when all went well. */
+  error: string | null;
 }
 
 /** One processed frame, as the pipeline publishes it. */
@@ -49,6 +70,8 @@ export interface PublishedFrame {
   loss: number | null;
   /** The teacher ran on this frame. */
   keyFrame: boolean;
+  /** What the adaptation's guards did on this frame. */
+  events: { reset: boolean; restored: boolean; spike: boolean };
   /** The feature field as colours (PCA to RGB), `width * height * 3` bytes. */
   featureColors: Uint8Array;
   /** The frame as the engine saw it (after weather), rgb24. */
@@ -63,8 +86,12 @@ export interface AdaptationStatus {
   framesTrained: number;
   /** Frames the teacher ran on. */
   keyFrames: number;
-  /** Times the weights diverged and were re-drawn. */
+  /** Times the weights diverged and were re-drawn from scratch. */
   resets: number;
+  /** Times the weights diverged and were restored to their slowly updated anchor copy. */
+  restores: number;
+  /** Frames whose loss spiked (a scene cut, a moved camera) and got extra adaptation steps. */
+  spikes: number;
   /** Exponential mean of the loss over ~20 frames. */
   lossAverage: number | null;
 }
@@ -94,6 +121,8 @@ export interface StreamStatus {
   /** Islands in the latest map. */
   islands: number;
   adaptation: AdaptationStatus;
+  /** Null when checkpoints are off. */
+  checkpoint: CheckpointStatus | null;
 }
 
 /** Receives every processed frame of a stream. */
@@ -114,11 +143,21 @@ export class StreamPipeline {
   #outMeter = new RateMeter();
   #listeners = new Set<FrameListener>();
   #latest: PublishedFrame | null = null;
-  #adaptation: AdaptationStatus = { framesTrained: 0, keyFrames: 0, resets: 0, lossAverage: null };
+  #adaptation: AdaptationStatus = {
+    framesTrained: 0,
+    keyFrames: 0,
+    resets: 0,
+    restores: 0,
+    spikes: 0,
+    lossAverage: null,
+  };
   #stageMs = { preprocess: 0, train: 0, islands: 0 };
   #loss: number | null = null;
   #frameAgeMs: number | null = null;
   #done: Promise<void> = Promise.resolve();
+  #checkpoint: CheckpointStatus | null = null;
+  #lastSave = 0;
+  #trainedAtSave = 0;
 
   constructor(opts: StreamOptions) {
     this.#opts = opts;
@@ -180,6 +219,7 @@ export class StreamPipeline {
       loss: this.#loss,
       islands: this.#latest?.islands.length ?? 0,
       adaptation: { ...this.#adaptation },
+      checkpoint: this.#checkpoint ? { ...this.#checkpoint } : null,
     };
   }
 
@@ -187,6 +227,10 @@ export class StreamPipeline {
   async stop(): Promise<void> {
     if (this.#state === "starting" || this.#state === "running") this.#state = "stopped";
     await this.#source?.close();
+    // The run loop ends on its own, writing a last checkpoint; an engine stuck on a frame is
+    // not waited for long.
+    const timeout = new Promise((r) => setTimeout(r, STOP_GRACE_MS));
+    await Promise.race([this.#done, timeout]);
     this.#engine?.terminate();
     await this.#done;
   }
@@ -206,6 +250,7 @@ export class StreamPipeline {
       this.#source = weather ? new WeatherSource(raw, parseWeatherSchedule(weather)) : raw;
       this.#engine = new EngineHost();
       this.#engineInfo = await this.#engine.start({ apm, backend });
+      await this.#restore();
       if (this.#state !== "starting") return;
       this.#state = "running";
       while (this.#state === "running") {
@@ -234,10 +279,13 @@ export class StreamPipeline {
           islands: map.islands,
           loss: this.#loss,
           keyFrame: map.keyFrame,
+          events: { reset: map.reset, restored: map.restored, spike: map.spike },
           featureColors: new Uint8Array(map.featureColors),
           image: { width: frame.width, height: frame.height, rgb },
           timings: { ...map.timings, frameAgeMs: now - decodedAt },
         });
+        const ck = this.#opts.checkpoint;
+        if (ck && performance.now() - this.#lastSave >= ck.everyMs) await this.#save();
       }
       if (this.#state === "running") this.#state = "ended";
     } catch (err) {
@@ -247,7 +295,62 @@ export class StreamPipeline {
       console.error(`stream ${this.id}: ${this.#error}`);
     } finally {
       await this.#source?.close();
+      await this.#save(); // whatever ended the stream, keep what it learned
       this.#engine?.terminate();
+    }
+  }
+
+  /** Loads the stream's checkpoint into the engine; a bad one is set aside, never fatal. */
+  async #restore() {
+    const ck = this.#opts.checkpoint;
+    if (!ck || !this.#engine) return;
+    this.#checkpoint = { restoredFrom: null, restoredFrames: 0, lastSavedAt: null, error: null };
+    this.#lastSave = performance.now();
+    await removeCheckpoint(ck.dir, this.id, true); // temporaries a crash left behind
+    try {
+      const saved = await loadCheckpoint(ck.dir, this.id);
+      if (!saved) return;
+      try {
+        await this.#engine.importState(saved);
+      } catch (err) {
+        throw new CheckpointError(
+          `checkpoint ${saved.path} does not fit: ${(err as Error).message}`,
+        );
+      }
+      this.#checkpoint.restoredFrom = saved.path;
+      this.#checkpoint.restoredFrames = saved.framesTrained;
+      this.#adaptation.framesTrained = saved.framesTrained;
+      this.#trainedAtSave = saved.framesTrained;
+      console.error(
+        `stream ${this.id}: resumed from ${saved.path} (${saved.framesTrained} frames)`,
+      );
+    } catch (err) {
+      if (!(err instanceof CheckpointError)) throw err;
+      const aside = await setAsideCheckpoint(ck.dir, this.id).catch(() => null);
+      this.#checkpoint.error = `${err.message}${aside ? ` (kept as ${aside})` : ""}`;
+      console.error(`stream ${this.id}: ${this.#checkpoint.error}`);
+    }
+  }
+
+  /** Writes a checkpoint when the weights moved since the last one; failures are reported. */
+  async #save() {
+    const ck = this.#opts.checkpoint;
+    const status = this.#checkpoint;
+    if (!ck || !this.#engine || !status) return;
+    this.#lastSave = performance.now();
+    if (this.#adaptation.framesTrained === this.#trainedAtSave) return;
+    try {
+      const state = await this.#engine.exportState();
+      await saveCheckpoint(ck.dir, this.id, {
+        ...state,
+        framesTrained: this.#adaptation.framesTrained,
+      });
+      this.#trainedAtSave = this.#adaptation.framesTrained;
+      status.lastSavedAt = new Date().toISOString();
+      status.error = null;
+    } catch (err) {
+      status.error = `checkpoint not written: ${(err as Error).message}`;
+      console.error(`stream ${this.id}: ${status.error}`);
     }
   }
 
@@ -256,6 +359,8 @@ export class StreamPipeline {
     a.framesTrained++;
     if (map.keyFrame) a.keyFrames++;
     if (map.reset) a.resets++;
+    if (map.restored) a.restores++;
+    if (map.spike) a.spikes++;
     if (Number.isFinite(map.loss)) {
       a.lossAverage = a.lossAverage === null
         ? map.loss
@@ -293,6 +398,9 @@ export class StreamPipeline {
     }
   }
 }
+
+/** How long stop() lets a frame in flight finish (and the last checkpoint be written). */
+const STOP_GRACE_MS = 5000;
 
 function round2(x: number): number {
   return Math.round(x * 100) / 100;

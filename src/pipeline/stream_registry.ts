@@ -9,6 +9,7 @@ import type { StreamSettings } from "../config.ts";
 import { parseSourceUri } from "../../streams/source_uri.ts";
 import { type FrameListener, type PublishedFrame, StreamPipeline } from "./stream_pipeline.ts";
 import { STREAM_ID_PATTERN } from "./stream_id.ts";
+import { removeCheckpoint } from "./checkpoint_store.ts";
 
 /** A request the registry refuses; `code` says why, for the API's status code. */
 export class StreamRequestError extends Error {
@@ -27,6 +28,9 @@ export interface RegistryOptions {
   maxStreams: number;
   /** File sources must lie inside this directory ("" = anywhere). */
   mediaRoot: string;
+  /** Checkpoints of the streams' weights: directory ("" or absent = none) and period, ms. */
+  stateDir?: string;
+  checkpointEveryMs?: number;
 }
 
 /** Told when a stream is removed for good (not when it is replaced by an update). */
@@ -70,7 +74,8 @@ export class StreamRegistry {
   }
 
   /**
-   * Replaces a stream's settings: its pipeline restarts with them (the model starts afresh);
+   * Replaces a stream's settings: its pipeline restarts with them (resuming the
+   * checkpointed weights when checkpoints are on and the model's shape is unchanged);
    * subscribers stay subscribed. Throws StreamRequestError when the id is unknown.
    */
   async update(id: string, settings: StreamSettings): Promise<StreamPipeline> {
@@ -97,6 +102,8 @@ export class StreamRegistry {
       this.#unsubscribe.get(id)?.();
       this.#unsubscribe.delete(id);
       await stream.stop();
+      // A deleted stream's learned state goes with it; a re-added id starts afresh.
+      if (this.#opts.stateDir) await removeCheckpoint(this.#opts.stateDir, id);
     } finally {
       this.#changing.delete(id);
     }
@@ -137,7 +144,9 @@ export class StreamRegistry {
   }
 
   #start(id: string, settings: StreamSettings): StreamPipeline {
-    const stream = new StreamPipeline({ id, settings, mediaRoot: this.#opts.mediaRoot });
+    const { mediaRoot, stateDir, checkpointEveryMs = 60_000 } = this.#opts;
+    const checkpoint = stateDir ? { dir: stateDir, everyMs: checkpointEveryMs } : undefined;
+    const stream = new StreamPipeline({ id, settings, mediaRoot, checkpoint });
     this.#streams.set(id, stream);
     this.#unsubscribe.set(id, stream.subscribe((f) => this.#fanOut(f)));
     stream.start();

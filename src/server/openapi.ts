@@ -91,7 +91,18 @@ export const OPENAPI_DOCUMENT = {
               framesTrained: { type: "integer" },
               keyFrames: { type: "integer" },
               resets: { type: "integer" },
+              restores: { type: "integer" },
+              spikes: { type: "integer" },
               lossAverage: { type: ["number", "null"] },
+            },
+          },
+          checkpoint: {
+            type: ["object", "null"],
+            properties: {
+              restoredFrom: { type: ["string", "null"] },
+              restoredFrames: { type: "integer" },
+              lastSavedAt: { type: ["string", "null"] },
+              error: { type: ["string", "null"] },
             },
           },
         },
@@ -215,7 +226,8 @@ export const OPENAPI_DOCUMENT = {
         },
       },
       patch: {
-        summary: "Change a stream's source or options; the stream restarts with them",
+        summary:
+          "Change a stream's source or options; the stream restarts with them, resuming its checkpointed weights when the model's shape is unchanged",
         security: adminAuth,
         requestBody: {
           required: true,
@@ -240,7 +252,8 @@ export const OPENAPI_DOCUMENT = {
         },
       },
       delete: {
-        summary: "Stop and remove a stream; its subscribers are told (reason stream_removed)",
+        summary:
+          "Stop and remove a stream and its checkpoint; its subscribers are told (reason stream_removed)",
         security: adminAuth,
         responses: {
           "204": { description: "removed" },

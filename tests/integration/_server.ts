@@ -16,10 +16,23 @@ export interface RunningServer {
 
 const MAIN = new URL("../../src/main.ts", import.meta.url).pathname;
 
-/** Starts `src/main.ts` with `args` on port 0 and waits for its "listening on" line. */
+/**
+ * Starts `src/main.ts` with `args` on port 0 and waits for its "listening on" line. Unless `args`
+ * name a `--state-dir`, checkpoints go to a fresh temporary directory (removed at stop), so no
+ * test resumes another's weights.
+ */
 export async function startServer(args: string[], timeoutMs = 60_000): Promise<RunningServer> {
+  const stateDir = args.includes("--state-dir") ? null : await Deno.makeTempDir();
   const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-all", MAIN, "--port", "0", ...args],
+    args: [
+      "run",
+      "--allow-all",
+      MAIN,
+      "--port",
+      "0",
+      ...(stateDir ? ["--state-dir", stateDir] : []),
+      ...args,
+    ],
     stdout: "piped",
     stderr: "piped",
     stdin: "null",
@@ -55,6 +68,7 @@ export async function startServer(args: string[], timeoutMs = 60_000): Promise<R
       } catch { /* already gone */ }
       await child.status;
       await Promise.all([outDone, errDone]);
+      if (stateDir) await Deno.remove(stateDir, { recursive: true });
     },
   };
 }
