@@ -340,6 +340,14 @@ export const OPTIONS: OptionSpec[] = [
     (c, v) => c.apm.restoreProbability = +v,
   ),
   opt(
+    "init-decay",
+    T,
+    "number",
+    apm.initDecay,
+    "per frame, the fraction of the way the weights move back toward their initial values (keeps them plastic)",
+    (c, v) => c.apm.initDecay = +v,
+  ),
+  opt(
     "teacher-every",
     T,
     "int",
@@ -513,6 +521,7 @@ function readStreamOption(c: StreamSettings, flag: string): string | number | bo
     "teacher-every": a.teacherEvery,
     "anchor-decay": a.anchorDecay,
     "restore-probability": a.restoreProbability,
+    "init-decay": a.initDecay,
     seed: a.seed,
   };
   if (!(flag in table)) throw new Error(`per-stream option --${flag} has no read-back`);

@@ -75,6 +75,14 @@ export interface ApmConfig {
    */
   restoreProbability: number;
   /**
+   * Per trained frame, the weights move this fraction of the way back toward their initial
+   * values (L2-init / regenerative regularisation, Kumar et al. 2023). Without it the weights'
+   * norms grow without bound over a long stream (no weight decay in Adam), the units saturate
+   * and the net adapts less and less to each new condition; the pull keeps them near the scale
+   * they learn best at. 0 off. In [0, 1).
+   */
+  initDecay: number;
+  /**
    * Ablation: after this many trained frames the weights freeze (inference only, no teacher);
    * 0 trains forever.
    */
@@ -116,6 +124,9 @@ export const DEFAULT_APM_CONFIG: Readonly<ApmConfig> = Object.freeze({
   // drift leaves `w - anchor` at ~drift / (1 - anchorDecay): 0.001 damps it by ~10% (aimless
   // drift fades over ~1000 frames) while directed adaptation keeps ~90% of its speed.
   restoreProbability: 0.001,
+  // 0.003 held the weights' norms flat over two 1100-frame weather cycles and left the second
+  // cycle's loss where the first one's was; 0.001 halved their growth; without it they doubled.
+  initDecay: 0.003,
   freezeAfterFrames: 0,
   resetEveryFrame: false,
 });
@@ -166,6 +177,9 @@ export function validateApmConfig(c: ApmConfig): void {
     throw new RangeError(
       `APM option restoreProbability must be in [0, 1), got ${c.restoreProbability}`,
     );
+  }
+  if (!(c.initDecay >= 0 && c.initDecay < 1)) {
+    throw new RangeError(`APM option initDecay must be in [0, 1), got ${c.initDecay}`);
   }
   if (!Number.isInteger(c.freezeAfterFrames) || c.freezeAfterFrames < 0) {
     throw new RangeError(

@@ -210,6 +210,8 @@ export function createContinualTrainer(
   // after a re-draw. Unused when every frame starts from scratch.
   let anchor: tf.Tensor[] | null = null;
   let anchorUpdates = 0;
+  // The weights as first drawn (or last re-drawn): where ApmConfig.initDecay pulls them.
+  let initial: tf.Tensor[] = vars.map((v) => tf.clone(v));
   let framesTrained = 0;
   // Running mean of the first-step loss and of its absolute deviation; frames seen so far.
   let lossMean = 0;
@@ -225,6 +227,8 @@ export function createContinualTrainer(
     const fresh = initParams(shape, seed);
     paramList(fresh).forEach((v, i) => vars[i].assign(v));
     disposeParams(fresh);
+    tf.dispose(initial);
+    initial = vars.map((v) => tf.clone(v));
     adam.reset();
     locationError = null;
   };
@@ -301,6 +305,11 @@ export function createContinualTrainer(
 
   /** EMA toward the weights (a plain average over the first frames), then CoTTA's restore. */
   const updateAnchor = () => {
+    if (config.initDecay > 0) {
+      tf.tidy(() =>
+        vars.forEach((v, i) => v.assign(tf.sub(v, tf.mul(tf.sub(v, initial[i]), config.initDecay))))
+      );
+    }
     const rate = Math.max(1 - config.anchorDecay, 1 / ++anchorUpdates);
     const prev = anchor;
     anchor = tf.tidy(() =>
@@ -473,6 +482,7 @@ export function createContinualTrainer(
       adam.dispose();
       disposeParams(params);
       if (anchor) tf.dispose(anchor);
+      tf.dispose(initial);
       pos.dispose();
       teacherTarget?.dispose();
     },
