@@ -199,3 +199,30 @@ Deno.test({
     b.dispose();
   },
 });
+
+Deno.test({
+  name: "initDecay keeps the weights nearer their initial values than training alone does",
+  ...sanitize,
+  async fn() {
+    const distance = async (initDecay: number) => {
+      const engine = await engineWith({ initDecay, restoreProbability: 0, learningRate: 0.01 });
+      const start = withPrefix(await engine.exportState(), "weights/");
+      for (let i = 0; i < 30; i++) await engine.process(frame(i, 1 + (i % 3)));
+      const end = withPrefix(await engine.exportState(), "weights/");
+      engine.dispose();
+      let d = 0;
+      end.forEach((t, k) => t.data.forEach((v, j) => d += (v - start[k].data[j]) ** 2));
+      return Math.sqrt(d);
+    };
+    const free = await distance(0);
+    const pulled = await distance(0.1);
+    assert.ok(
+      pulled < 0.8 * free,
+      `moved ${pulled.toFixed(2)} with the pull, ${free.toFixed(2)} without`,
+    );
+    assert.throws(
+      () => validateApmConfig({ ...DEFAULT_APM_CONFIG, initDecay: 1 }),
+      /initDecay must be in \[0, 1\)/,
+    );
+  },
+});
