@@ -4,7 +4,14 @@ import type { PublishedFrame } from "../../src/pipeline/stream_pipeline.ts";
 import { StreamRegistry, StreamRequestError } from "../../src/pipeline/stream_registry.ts";
 
 const settings = (extra: Record<string, unknown> = {}) =>
-  applyStreamOptions(loadConfig([], () => undefined), { teacher: "none", grid: 8, ...extra });
+  // wasm, not auto: one CI run crashed at exit (glibc "double free") after every test passed,
+  // and WebGPU adapters probed from this process's own engine Workers are the likeliest cause.
+  applyStreamOptions(loadConfig([], () => undefined), {
+    teacher: "none",
+    grid: 8,
+    backend: "wasm",
+    ...extra,
+  });
 
 const until = async (ok: () => boolean) => {
   const deadline = Date.now() + 30_000;
