@@ -13,7 +13,7 @@ import { redactUri } from "../../streams/source_uri.ts";
 import { parseWeatherSchedule } from "../../streams/weather_schedule.ts";
 import { WeatherSource } from "../../streams/weather_source.ts";
 import { EngineHost } from "./engine_host.ts";
-import type { PublishedFrame } from "./stream_pipeline.ts";
+import { processFrame, type PublishedFrame } from "./stream_pipeline.ts";
 
 /** What to segment. */
 export interface SegmentOptions {
@@ -68,27 +68,7 @@ export async function* segmentSource(
       const frame = await input.next();
       if (!frame) break;
       checkNoneDropped(input, source);
-      const decodedAt = frame.decodedAt ?? performance.now();
-      // The engine takes the frame's buffer; keep a copy for the overlay.
-      const rgb = new Uint8Array(frame.data);
-      const map = await engine.process(frame.width, frame.height, frame.data);
-      const now = performance.now();
-      yield {
-        stream,
-        frame: frame.index,
-        pts: frame.pts,
-        decodedAt: performance.timeOrigin + decodedAt,
-        width: map.width,
-        height: map.height,
-        labels: new Int32Array(map.labels),
-        islands: map.islands,
-        loss: Number.isFinite(map.loss) ? map.loss : null,
-        keyFrame: map.keyFrame,
-        events: { reset: map.reset, restored: map.restored, spike: map.spike },
-        featureColors: new Uint8Array(map.featureColors),
-        image: { width: frame.width, height: frame.height, rgb },
-        timings: { ...map.timings, frameAgeMs: now - decodedAt },
-      };
+      yield await processFrame(engine, stream, frame);
     }
     checkNoneDropped(input, source);
   } finally {

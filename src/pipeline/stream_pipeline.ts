@@ -6,7 +6,6 @@
  * @module
  */
 import type { EngineInfo } from "../apm/engine.ts";
-import type { EngineMap } from "../apm/engine_protocol.ts";
 import type { StreamSettings } from "../config.ts";
 import type { IslandSummary } from "../islands/types.ts";
 import { redactUri } from "../../streams/source_uri.ts";
@@ -14,7 +13,7 @@ import { openSource } from "../../streams/open_source.ts";
 import { WeatherSource } from "../../streams/weather_source.ts";
 import type { SupervisedStats } from "../../streams/supervised_source.ts";
 import { parseWeatherSchedule } from "../../streams/weather_schedule.ts";
-import type { FrameSource } from "../../streams/frame.ts";
+import type { Frame, FrameSource } from "../../streams/frame.ts";
 import {
   CheckpointError,
   loadCheckpoint,
@@ -256,34 +255,16 @@ export class StreamPipeline {
       while (this.#state === "running") {
         const frame = await this.#source.next();
         if (!frame) break;
-        const decodedAt = frame.decodedAt ?? performance.now();
-        // The engine takes the frame's buffer; keep a copy for snapshots and JPEG extras.
-        const rgb = new Uint8Array(frame.data);
-        const map = await this.#engine.process(frame.width, frame.height, frame.data);
+        const published = await processFrame(this.#engine, this.id, frame);
         const now = performance.now();
         this.#processed++;
-        this.#recordStages(map.timings);
-        this.#recordAdaptation(map);
-        this.#loss = Number.isFinite(map.loss) ? map.loss : null;
-        this.#frameAgeMs = round2(now - decodedAt);
+        this.#recordStages(published.timings);
+        this.#recordAdaptation(published);
+        this.#loss = published.loss;
+        this.#frameAgeMs = round2(published.timings.frameAgeMs);
         this.#inMeter.sample(this.#source.stats.decoded, now);
         this.#outMeter.sample(this.#processed, now);
-        this.#publish({
-          stream: this.id,
-          frame: frame.index,
-          pts: frame.pts,
-          decodedAt: performance.timeOrigin + decodedAt,
-          width: map.width,
-          height: map.height,
-          labels: new Int32Array(map.labels),
-          islands: map.islands,
-          loss: this.#loss,
-          keyFrame: map.keyFrame,
-          events: { reset: map.reset, restored: map.restored, spike: map.spike },
-          featureColors: new Uint8Array(map.featureColors),
-          image: { width: frame.width, height: frame.height, rgb },
-          timings: { ...map.timings, frameAgeMs: now - decodedAt },
-        });
+        this.#publish(published);
         const ck = this.#opts.checkpoint;
         if (ck && performance.now() - this.#lastSave >= ck.everyMs) await this.#save();
       }
@@ -354,17 +335,15 @@ export class StreamPipeline {
     }
   }
 
-  #recordAdaptation(map: EngineMap) {
+  #recordAdaptation({ keyFrame, events, loss }: PublishedFrame) {
     const a = this.#adaptation;
     a.framesTrained++;
-    if (map.keyFrame) a.keyFrames++;
-    if (map.reset) a.resets++;
-    if (map.restored) a.restores++;
-    if (map.spike) a.spikes++;
-    if (Number.isFinite(map.loss)) {
-      a.lossAverage = a.lossAverage === null
-        ? map.loss
-        : a.lossAverage + 0.05 * (map.loss - a.lossAverage);
+    if (keyFrame) a.keyFrames++;
+    if (events.reset) a.resets++;
+    if (events.restored) a.restores++;
+    if (events.spike) a.spikes++;
+    if (loss !== null) {
+      a.lossAverage = a.lossAverage === null ? loss : a.lossAverage + 0.05 * (loss - a.lossAverage);
     }
   }
 
@@ -397,6 +376,36 @@ export class StreamPipeline {
       }
     }
   }
+}
+
+/**
+ * Runs one source frame through the engine and returns it as published: the island map, the
+ * feature colours, and a copy of the frame (the engine takes the frame's own buffer).
+ */
+export async function processFrame(
+  engine: EngineHost,
+  stream: string,
+  frame: Frame,
+): Promise<PublishedFrame> {
+  const decodedAt = frame.decodedAt ?? performance.now();
+  const rgb = new Uint8Array(frame.data);
+  const map = await engine.process(frame.width, frame.height, frame.data);
+  return {
+    stream,
+    frame: frame.index,
+    pts: frame.pts,
+    decodedAt: performance.timeOrigin + decodedAt,
+    width: map.width,
+    height: map.height,
+    labels: new Int32Array(map.labels),
+    islands: map.islands,
+    loss: Number.isFinite(map.loss) ? map.loss : null,
+    keyFrame: map.keyFrame,
+    events: { reset: map.reset, restored: map.restored, spike: map.spike },
+    featureColors: new Uint8Array(map.featureColors),
+    image: { width: frame.width, height: frame.height, rgb },
+    timings: { ...map.timings, frameAgeMs: performance.now() - decodedAt },
+  };
 }
 
 /** How long stop() lets a frame in flight finish (and the last checkpoint be written). */

@@ -70,10 +70,9 @@ export function createApp(registry: StreamRegistry, opts: AppOptions): Hono {
   app.get("/healthz", (c) => c.json({ status: "ok" }));
 
   app.get("/readyz", (c) => {
-    const starting = registry.list().filter((s) => s.status().state === "starting").map((s) =>
-      s.id
-    );
-    const failed = registry.list().filter((s) => s.status().state === "failed").map((s) => s.id);
+    const states = registry.list().map((s) => ({ id: s.id, state: s.status().state }));
+    const starting = states.filter((s) => s.state === "starting").map((s) => s.id);
+    const failed = states.filter((s) => s.state === "failed").map((s) => s.id);
     const ready = starting.length === 0;
     return c.json({ ready, starting, failed }, ready ? 200 : 503);
   });

@@ -197,13 +197,6 @@ export class SubscriberSocket {
     this.#timer = null;
   }
 
-  /** Maps dropped, all subscriptions together. */
-  get dropped(): number {
-    let n = 0;
-    for (const s of this.#subs.values()) n += s.dropped;
-    return n;
-  }
-
   #handle(msg: ClientMessage) {
     switch (msg.type) {
       case "subscribe":

@@ -4,28 +4,10 @@
  * exit status and message on bad arguments and a bad input.
  */
 import assert from "node:assert/strict";
+import { assertContract, type IslandMessageJson as Msg } from "./_contract.ts";
 
 const SEGMENT = new URL("../../src/segment.ts", import.meta.url).pathname;
 const fixture = (name: string) => new URL(`../../fixtures/${name}`, import.meta.url).pathname;
-
-interface Island {
-  id: number;
-  area: number;
-  bbox: [number, number, number, number];
-  centroid: [number, number];
-}
-interface Msg {
-  type: string;
-  stream: string;
-  frame: number;
-  pts: number;
-  width: number;
-  height: number;
-  labels: number[];
-  islands: Island[];
-  loss: number | null;
-  keyFrame: boolean;
-}
 
 /** Runs the command; returns its exit code and stderr. */
 async function segment(args: string[]): Promise<{ code: number; stderr: string }> {
@@ -42,30 +24,6 @@ async function readLines(path: string): Promise<Msg[]> {
   const text = await Deno.readTextFile(path);
   assert.ok(text.endsWith("\n"), "every line ends with a newline");
   return text.trimEnd().split("\n").map((line) => JSON.parse(line));
-}
-
-/** The contract of one island message: fields, labels size, summaries that match the labels. */
-function assertContract(m: Msg, fps: number) {
-  assert.equal(m.type, "islands");
-  assert.equal(typeof m.stream, "string");
-  assert.ok(Math.abs(m.pts - m.frame / fps) < 1e-9, "pts = frame / fps");
-  assert.ok(m.loss === null || typeof m.loss === "number");
-  assert.equal(typeof m.keyFrame, "boolean");
-  assert.equal(m.labels.length, m.width * m.height);
-  const area = new Map<number, number>();
-  const box = new Map<number, [number, number, number, number]>();
-  m.labels.forEach((id, k) => {
-    const x = k % m.width, y = Math.floor(k / m.width);
-    area.set(id, (area.get(id) ?? 0) + 1);
-    const b = box.get(id) ?? [x, y, x, y];
-    box.set(id, [Math.min(b[0], x), Math.min(b[1], y), Math.max(b[2], x), Math.max(b[3], y)]);
-  });
-  assert.equal(new Set(m.islands.map((i) => i.id)).size, m.islands.length, "unique island ids");
-  assert.equal(area.size, m.islands.length, "every label has a summary and vice versa");
-  for (const isl of m.islands) {
-    assert.equal(isl.area, area.get(isl.id), `area of island ${isl.id}`);
-    assert.deepEqual(isl.bbox, box.get(isl.id), `bbox of island ${isl.id}`);
-  }
 }
 
 async function ffprobe(path: string) {

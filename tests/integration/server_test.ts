@@ -5,26 +5,10 @@
 import assert from "node:assert/strict";
 import { adjustedRandIndex, downsampleLabelsMode } from "../../src/islands/adjusted_rand_index.ts";
 import { renderSyntheticFrame } from "../../streams/synthetic.ts";
+import { assertContract, type IslandMessageJson as Msg } from "./_contract.ts";
 import { startServer } from "./_server.ts";
 
 const MAIN = new URL("../../src/main.ts", import.meta.url).pathname;
-
-interface Island {
-  id: number;
-  area: number;
-  bbox: [number, number, number, number];
-  centroid: [number, number];
-}
-interface Msg {
-  type: string;
-  stream: string;
-  frame: number;
-  pts: number;
-  width: number;
-  height: number;
-  labels: number[];
-  islands: Island[];
-}
 
 /** Collects `count` messages from a WebSocket, or fails after `timeoutMs`. */
 function collect(url: string, count: number, timeoutMs: number): Promise<Msg[]> {
@@ -51,34 +35,6 @@ function collect(url: string, count: number, timeoutMs: number): Promise<Msg[]> 
   });
 }
 
-function assertContract(m: Msg) {
-  assert.equal(m.type, "islands");
-  assert.equal(m.stream, "default");
-  assert.ok(Number.isInteger(m.frame) && m.frame >= 0);
-  assert.ok(Math.abs(m.pts - m.frame / 10) < 1e-9, "pts = frame / fps");
-  assert.equal(m.labels.length, m.width * m.height);
-  const byId = new Map(m.islands.map((i) => [i.id, i]));
-  assert.equal(byId.size, m.islands.length, "island ids are unique");
-  const area = new Map<number, number>();
-  const box = new Map<number, [number, number, number, number]>();
-  m.labels.forEach((id, k) => {
-    const x = k % m.width, y = Math.floor(k / m.width);
-    area.set(id, (area.get(id) ?? 0) + 1);
-    const b = box.get(id) ?? [x, y, x, y];
-    box.set(id, [Math.min(b[0], x), Math.min(b[1], y), Math.max(b[2], x), Math.max(b[3], y)]);
-  });
-  assert.equal(area.size, m.islands.length, "every label has a summary and vice versa");
-  for (const isl of m.islands) {
-    assert.equal(isl.area, area.get(isl.id), `area of island ${isl.id}`);
-    assert.deepEqual(isl.bbox, box.get(isl.id), `bbox of island ${isl.id}`);
-    const [x0, y0, x1, y1] = isl.bbox;
-    assert.ok(
-      isl.centroid[0] >= x0 && isl.centroid[0] <= x1 && isl.centroid[1] >= y0 &&
-        isl.centroid[1] <= y1,
-    );
-  }
-}
-
 Deno.test({
   name: "server on synthetic: pushes island maps that obey the contract and match ground truth",
   async fn() {
@@ -90,7 +46,7 @@ Deno.test({
       // 40 maps: about 4 s of adaptation at ~10 processed frames per second after the
       // teacher's first key frame; the ARI below is measured on the last 10 of them.
       const msgs = await collect(`${server.wsUrl}/v1/streams/default/islands`, 40, 120_000);
-      msgs.forEach(assertContract);
+      msgs.forEach((m) => assertContract(m));
       for (let i = 1; i < msgs.length; i++) assert.ok(msgs[i].frame > msgs[i - 1].frame);
 
       const aris = msgs.slice(-10).map((m) => {
