@@ -253,6 +253,22 @@ export const OPTIONS: OptionSpec[] = [
     "pixels per column patch; frames are resized to grid*patch square",
     (c, v) => c.apm.patch = +v,
   ),
+  opt(
+    "lattice",
+    T,
+    "int",
+    apm.lattice,
+    "side of the lattice the field is queried on and islands cut from (0 = the grid; up to 256)",
+    (c, v) => c.apm.lattice = +v,
+  ),
+  opt(
+    "color-weight",
+    T,
+    "number",
+    apm.colorWeight,
+    "share of island agreement given to the frame's colour, the rest to the APM's features",
+    (c, v) => c.apm.colorWeight = +v,
+  ),
   opt("hidden", T, "int", apm.hidden, "width of the APM's shared MLP", (c, v) => {
     c.apm.hidden = +v;
   }),
@@ -508,6 +524,8 @@ function readStreamOption(c: StreamSettings, flag: string): string | number | bo
     backend: c.backend,
     grid: a.grid,
     patch: a.patch,
+    lattice: a.lattice,
+    "color-weight": a.colorWeight,
     hidden: a.hidden,
     depth: a.depth,
     "pos-dim": a.posDim,

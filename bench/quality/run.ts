@@ -10,18 +10,29 @@
  *   (5 s each, 2 s ramps, at 10 fps). Every frame is processed (`segmentSource`, none dropped).
  * - Peers: tuned once on clear frames of a scene no sequence uses (seed 100), for the best mean
  *   ARI, then held fixed, as our own island parameters are.
- * - Metrics at the frame's pixels (224 x 224 by default; our grid labels upsampled edge-aware,
- *   as subscribers can ask for): ARI, mean IoU of Hungarian-matched objects, boundary F (2 px),
- *   id switches per 100 frames (peers' labels get our IoU id tracker, so all are judged alike).
+ * - Metrics at the frame's pixels (224 x 224 by default): ARI, mean IoU of Hungarian-matched
+ *   objects, boundary F (2 px), id switches per 100 frames (peers' labels get our IoU id tracker,
+ *   so all are judged alike).
+ * - Rows: ours at frame resolution (the lattice labels upsampled edge-aware, as subscribers can
+ *   ask for) and at the lattice (nearest-neighbour upsampled); islands cut from the teacher's
+ *   own field (MobileNetV2 at the grid, no APM: the bar the APM must clear); the peers; and the
+ *   ceilings, a perfect labelling of the 32 x 32 and 64 x 64 lattices (ground truth's majority
+ *   per cell), upsampled edge-aware: how much of the gap is resolution, how much features.
  * - Ablations (weather runs): frozen weights after the first clear segment, weights reset every
- *   frame, teacher on every 5th frame, no teacher.
+ *   frame, teacher on every 5th frame, no teacher, features without colour, a 64 x 64 lattice.
  * - A real clip (no ground truth): the island count's stability frame to frame.
  */
 import { parseArgs } from "node:util";
+import * as tf from "@tensorflow/tfjs";
+import { initBackend } from "../../src/apm/backend.ts";
+import { loadMobileNetV2Teacher } from "../../src/apm/teacher.ts";
+import { resizeRgbTensor } from "../../kernels/resize_rgb.ts";
+import { segmentField } from "../../src/islands/segment_field.ts";
+import { downsampleLabelsMode } from "../../src/islands/adjusted_rand_index.ts";
 import { splitArgs } from "../_split_args.ts";
 import { applyStreamOptions, loadConfig, type StreamSettings } from "../../src/config.ts";
 import { createIdTracker } from "../../src/islands/track_ids.ts";
-import { upsampleLabels } from "../../src/islands/upsample_labels.ts";
+import { nearestUpsampleLabels, upsampleLabels } from "../../src/islands/upsample_labels.ts";
 import { segmentSource } from "../../src/pipeline/segment_source.ts";
 import { renderSyntheticFrame } from "../../streams/synthetic.ts";
 import {
@@ -75,8 +86,25 @@ function segmentOf(t: number, weather: boolean): string {
 
 const config = loadConfig(rest);
 const side = config.apm.grid * config.apm.patch;
-type Method = "apm" | PeerMethod;
-const METHODS: Method[] = ["apm", "felzenszwalb", "slic"];
+type Method = "apm" | "apm-lattice" | "teacher" | PeerMethod | "perfect-32" | "perfect-64";
+const METHODS: Method[] = [
+  "apm",
+  "apm-lattice",
+  "teacher",
+  "felzenszwalb",
+  "slic",
+  "perfect-32",
+  "perfect-64",
+];
+const ROW_NAMES: Record<Method, string> = {
+  apm: "ours, frame resolution",
+  "apm-lattice": "ours, lattice (nearest)",
+  teacher: "teacher field alone",
+  felzenszwalb: "felzenszwalb",
+  slic: "slic",
+  "perfect-32": "ceiling: perfect 32x32",
+  "perfect-64": "ceiling: perfect 64x64",
+};
 interface Score {
   ari: number;
   miou: number;
@@ -86,6 +114,23 @@ interface Score {
 /** results[run][method][segment] */
 const results: Record<string, Record<string, Record<string, Score>>> = {};
 const switches: Record<string, Record<string, number>> = {};
+/** Frames per second of each run's engine (every frame, wall clock, peers excluded). */
+const runFps: Record<string, number> = {};
+
+// The teacher alone, in this process: islands from its field are the bar the APM must clear.
+await initBackend("wasm");
+const teacher = await loadMobileNetV2Teacher(config.apm.teacherLayer, config.apm.teacherDim);
+async function teacherLabels(rgb: Uint8Array, width: number, height: number, grid: number) {
+  const t = tf.tidy(() =>
+    teacher.features(
+      resizeRgbTensor(rgb, width, height, teacher.inputSize, teacher.inputSize),
+      grid,
+    )
+  );
+  const data = await t.data() as Float32Array;
+  t.dispose();
+  return segmentField({ width: grid, height: grid, dim: teacher.dim, data });
+}
 
 const peers = await PeerSegmenters.start();
 try {
@@ -109,6 +154,8 @@ try {
     "reset-every-frame": (s) => s.apm.resetEveryFrame = true,
     "teacher-every-5": (s) => s.apm.teacherEvery = 5,
     "no-teacher": (s) => s.apm.teacher = "none",
+    "features-only": (s) => s.apm.colorWeight = 0,
+    "lattice-64": (s) => s.apm.lattice = 64,
   };
   const runs: { seed: number; weather: boolean; variant: string }[] = [];
   for (const seed of seeds) {
@@ -131,11 +178,16 @@ try {
     });
     variants[run.variant](settings);
     const withPeers = run.variant === "continual";
-    const methods = withPeers ? METHODS : ["apm" as const];
+    const methods: Method[] = withPeers ? METHODS : ["apm", "apm-lattice"];
     const scores: Record<string, Record<string, Score>> = {};
     const counters = Object.fromEntries(methods.map((m) => [m, createIdSwitchCounter()]));
     const trackers = Object.fromEntries(methods.map((m) => [m, createIdTracker()]));
+    let engineMs = 0;
+    let processed = 0;
+    let asked = performance.now();
     for await (const f of segmentSource({ settings, frames })) {
+      engineMs += performance.now() - asked;
+      processed++;
       const truth = Int32Array.from(
         renderSyntheticFrame(
           { width: side, height: side, seed: run.seed, objects, fps: FPS },
@@ -145,11 +197,28 @@ try {
       const { rgb, width, height } = f.image;
       const labels: Record<string, Int32Array> = {
         apm: upsampleLabels(f.labels, f.width, f.height, rgb, width, height, width, height),
+        "apm-lattice": nearestUpsampleLabels(f.labels, f.width, f.height, width, height),
       };
       if (withPeers) {
         for (const m of ["felzenszwalb", "slic"] as const) {
           const raw = await peers.segment(m, rgb, width, height, tuned[m]);
           labels[m] = trackers[m].assign(raw, width, height);
+        }
+        const g = config.apm.grid;
+        const own = trackers.teacher.assign(await teacherLabels(rgb, width, height, g), g, g);
+        labels.teacher = upsampleLabels(own, g, g, rgb, width, height, width, height);
+        for (const side of [32, 64]) {
+          const perfect = downsampleLabelsMode(truth, width, height, side, side);
+          labels[`perfect-${side}`] = upsampleLabels(
+            perfect,
+            side,
+            side,
+            rgb,
+            width,
+            height,
+            width,
+            height,
+          );
         }
       }
       const segment = segmentOf(f.pts, run.weather);
@@ -161,7 +230,9 @@ try {
         s.n++;
         counters[m].update(labels[m], truth);
       }
+      asked = performance.now();
     }
+    runFps[name] = processed / (engineMs / 1000);
     results[name] = scores;
     switches[name] = Object.fromEntries(methods.map((m) => [m, counters[m].per100Frames()]));
     console.error(`${name}: ${((performance.now() - t0) / 1000).toFixed(0)} s`);
@@ -189,12 +260,19 @@ try {
       seeds.join(", ")
     }; ${frames} frames each.\n`,
   );
+  const fpsOf = (keys: string[]) =>
+    keys.reduce((a, k) => a + (runFps[k] ?? 0), 0) / (keys.length || 1);
+  out.push(
+    `Our engine processed ${fpsOf([...weatherKeys, ...clearKeys]).toFixed(2)} frames/s ` +
+      `(default configuration, mean of the runs; the lattice-64 variant: ` +
+      `${fpsOf(keysOf(true, "lattice-64", ablationSeeds)).toFixed(2)}).\n`,
+  );
   out.push("ARI / mean matched IoU / boundary F, weather runs (mean of seeds):\n");
   out.push(`| method | ${segs.join(" | ")} |`);
   out.push(`| --- | ${segs.map(() => "---").join(" | ")} |`);
   for (const m of METHODS) {
     out.push(
-      `| ${m} | ${
+      `| ${ROW_NAMES[m]} | ${
         segs.map((g) =>
           `${f3(mean(weatherKeys, m, g, "ari"))} / ${f3(mean(weatherKeys, m, g, "miou"))} / ${
             f3(mean(weatherKeys, m, g, "bf"))
@@ -213,24 +291,28 @@ try {
     const sw = (keys: string[]) =>
       keys.reduce((a, k) => a + (switches[k][m] ?? 0), 0) / (keys.length || 1);
     out.push(
-      `| ${m} | ${f3(c)} | ${f3(c - mean(weatherKeys, m, "fog", "ari"))} | ${
+      `| ${ROW_NAMES[m]} | ${f3(c)} | ${f3(c - mean(weatherKeys, m, "fog", "ari"))} | ${
         f3(c - mean(weatherKeys, m, "snow", "ari"))
       } | ${sw(weatherKeys).toFixed(1)} | ${sw(clearKeys).toFixed(1)} |`,
     );
   }
   if (ablationSeeds.length > 0) {
     out.push(
-      `\nAblations, weather runs, APM ARI per segment (seeds ${ablationSeeds.join(", ")}):\n`,
+      `\nAblations, weather runs, ours at frame resolution, ARI / mean matched IoU per segment ` +
+        `(seeds ${ablationSeeds.join(", ")}):\n`,
     );
-    out.push(`| variant | ${segs.join(" | ")} | id switches |`);
-    out.push(`| --- | ${segs.map(() => "---").join(" | ")} | --- |`);
+    out.push(`| variant | ${segs.join(" | ")} | id switches | frames/s |`);
+    out.push(`| --- | ${segs.map(() => "---").join(" | ")} | --- | --- |`);
     for (const v of Object.keys(variants)) {
       const keys = keysOf(true, v, ablationSeeds);
       const sw = keys.reduce((a, k) => a + switches[k].apm, 0) / (keys.length || 1);
       out.push(
-        `| ${v} | ${segs.map((g) => f3(mean(keys, "apm", g, "ari"))).join(" | ")} | ${
-          sw.toFixed(1)
-        } |`,
+        `| ${v} | ${
+          segs.map((g) =>
+            `${f3(mean(keys, "apm", g, "ari"))} / ${f3(mean(keys, "apm", g, "miou"))}`
+          )
+            .join(" | ")
+        } | ${sw.toFixed(1)} | ${fpsOf(keys).toFixed(2)} |`,
       );
     }
   }
@@ -240,22 +322,25 @@ try {
   try {
     await Deno.stat(values.clip!);
     const settings = applyStreamOptions(config, { source: values.clip!, fps: FPS });
-    const counts: Record<string, number[]> = { apm: [], felzenszwalb: [], slic: [] };
+    const clipMethods = ["apm", "teacher", "felzenszwalb", "slic"] as const;
+    const counts: Record<string, number[]> = { apm: [], teacher: [], felzenszwalb: [], slic: [] };
     for await (const f of segmentSource({ settings })) {
+      const { rgb, width, height } = f.image;
       counts.apm.push(f.islands.length);
+      counts.teacher.push(new Set(await teacherLabels(rgb, width, height, config.apm.grid)).size);
       for (const m of ["felzenszwalb", "slic"] as const) {
-        const raw = await peers.segment(m, f.image.rgb, f.image.width, f.image.height, tuned[m]);
+        const raw = await peers.segment(m, rgb, width, height, tuned[m]);
         counts[m].push(new Set(raw).size);
       }
     }
-    clip = Object.fromEntries(METHODS.map((m) => [m, countStability(counts[m])]));
+    clip = Object.fromEntries(clipMethods.map((m) => [m, countStability(counts[m])]));
     out.push(`\nReal clip ${values.clip} (${counts.apm.length} frames): island count per frame\n`);
     out.push("| method | mean | std | cv | mean abs change frame to frame |");
     out.push("| --- | --- | --- | --- | --- |");
-    for (const m of METHODS) {
+    for (const m of clipMethods) {
       const s = countStability(counts[m]);
       out.push(
-        `| ${m} | ${s.mean.toFixed(1)} | ${s.std.toFixed(2)} | ${s.cv.toFixed(3)} | ${
+        `| ${ROW_NAMES[m]} | ${s.mean.toFixed(1)} | ${s.std.toFixed(2)} | ${s.cv.toFixed(3)} | ${
           s.meanAbsChange.toFixed(2)
         } |`,
       );
@@ -267,9 +352,10 @@ try {
   if (values.json) {
     await Deno.writeTextFile(
       values.json,
-      JSON.stringify({ tuned, results, switches, clip }, null, 2),
+      JSON.stringify({ tuned, results, switches, runFps, clip }, null, 2),
     );
   }
 } finally {
   await peers.close();
+  teacher.dispose();
 }

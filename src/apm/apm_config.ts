@@ -14,6 +14,18 @@ export interface ApmConfig {
   grid: number;
   /** Pixels per side of one column-module patch: the frame is resized to `grid * patch`. */
   patch: number;
+  /**
+   * Locations per side of the lattice the field is inferred on (and islands cut from); 0 is the
+   * training grid. The positional code is continuous, so the trained MLP can be queried between
+   * its training locations ("unfolding on the fly"): a finer lattice costs one MLP evaluation
+   * per extra query and no training.
+   */
+  lattice: number;
+  /**
+   * Share of island agreement given to the frame's colour, the rest to the APM's features
+   * (`joinColor` in src/islands/color_field.ts); 0 cuts islands from the features alone.
+   */
+  colorWeight: number;
   /** Dimensions of the 2-D sinusoidal positional code; a multiple of 4. */
   posDim: number;
   /** Width of the shared MLP's hidden layers. */
@@ -98,6 +110,10 @@ export interface ApmConfig {
 export const DEFAULT_APM_CONFIG: Readonly<ApmConfig> = Object.freeze({
   grid: 32,
   patch: 7,
+  lattice: 0,
+  // Measured on the synthetic scenes, clear and in fog and snow (BENCHMARKS.md): 0.6-0.8 all
+  // beat features alone by far; more colour helps clear frames, less helps in weather.
+  colorWeight: 0.7,
   posDim: 128,
   hidden: 128,
   depth: 3,
@@ -150,6 +166,17 @@ export function validateApmConfig(c: ApmConfig): void {
       throw new RangeError(`APM option ${k} must be a positive integer, got ${v}`);
     }
   }
+  if (
+    !Number.isInteger(c.lattice) || (c.lattice !== 0 && (c.lattice < c.grid || c.lattice > 256))
+  ) {
+    throw new RangeError(
+      `APM option lattice must be 0 (the grid) or an integer from grid (${c.grid}) to 256, ` +
+        `got ${c.lattice}`,
+    );
+  }
+  if (!(c.colorWeight >= 0 && c.colorWeight <= 1)) {
+    throw new RangeError(`APM option colorWeight must be in [0, 1], got ${c.colorWeight}`);
+  }
   if (!Number.isInteger(c.stepsPerFrame) || c.stepsPerFrame < 0) {
     throw new RangeError(
       `APM option stepsPerFrame must be an integer >= 0, got ${c.stepsPerFrame}`,
@@ -192,4 +219,9 @@ export function validateApmConfig(c: ApmConfig): void {
   if (c.teacher !== "mobilenet_v2" && c.teacher !== "none") {
     throw new RangeError(`APM option teacher must be "mobilenet_v2" or "none", got ${c.teacher}`);
   }
+}
+
+/** Side of the lattice the field is inferred on: `lattice`, or the grid when that is 0. */
+export function latticeSide(c: ApmConfig): number {
+  return c.lattice || c.grid;
 }

@@ -6,7 +6,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
-import type { ApmConfig } from "./apm_config.ts";
+import { type ApmConfig, latticeSide } from "./apm_config.ts";
 import { createAdam } from "./adam.ts";
 import {
   type ApmParams,
@@ -19,7 +19,7 @@ import {
   lossAndGrads,
   paramList,
 } from "./apm_model.ts";
-import { gridPoints, positionalCode } from "./positional_code.ts";
+import { gridPoints, latticeCells, latticePoints, positionalCode } from "./positional_code.ts";
 import type { Teacher } from "./teacher.ts";
 import { mulberry32 } from "../util/mulberry32.ts";
 
@@ -35,7 +35,7 @@ export interface TrainerInputs {
 
 /** What one frame of adaptation produced. */
 export interface TrainerResult {
-  /** The inferred field, `grid^2 x dim`, row-major. Always finite. */
+  /** The inferred field, `lattice^2 x dim` (see `latticeSide`), row-major. Always finite. */
   field: Float32Array;
   /** Feature dimension of the field. */
   dim: number;
@@ -120,6 +120,18 @@ function describeShape(shape: Record<string, number>): string {
   return Object.entries(shape).map(([k, v]) => `${k} ${v}`).join(", ");
 }
 
+/** The mean of `values` over the queries of each of `cells` grid cells (`cellOf` per query). */
+function meanPerCell(values: Float32Array, cellOf: Int32Array, cells: number): Float32Array {
+  const sum = new Float32Array(cells);
+  const count = new Float32Array(cells);
+  for (let i = 0; i < values.length; i++) {
+    sum[cellOf[i]] += values[i];
+    count[cellOf[i]]++;
+  }
+  for (let c = 0; c < cells; c++) sum[c] /= count[c] || 1;
+  return sum;
+}
+
 /** Whether every value of the tensors is finite (`x * 0` is NaN exactly for NaN and ±Inf). */
 async function allFinite(ts: tf.Tensor[]): Promise<boolean> {
   const s = tf.tidy(() => tf.addN(ts.map((t) => tf.sum(tf.mul(t, 0)))));
@@ -189,6 +201,16 @@ export function createContinualTrainer(
     positionalCode(gridPoints(config.grid, config.grid), config.grid, config.posDim),
     [n, config.posDim],
   );
+  // The field is inferred on the lattice; on the grid itself the training codes serve.
+  const side = latticeSide(config);
+  const inferPos = side === config.grid ? pos : tf.tensor2d(
+    positionalCode(latticePoints(side, config.grid), config.grid, config.posDim),
+    [side * side, config.posDim],
+  );
+  // Each lattice query's grid cell: its error against the cell's teacher target, averaged per
+  // cell, drives the location sampling.
+  const queryCells = side === config.grid ? null : latticeCells(side, config.grid);
+  const cellOfQuery = queryCells ? tf.tensor1d(queryCells, "int32") : null;
   let rand = mulberry32(config.seed);
   // Its own stream, so that the restore leaves the location sampling as it was.
   const restoreRand = mulberry32(config.seed ^ 0x5eed);
@@ -382,15 +404,19 @@ export function createContinualTrainer(
       // zeros are the last resort, reachable only with a non-finite frame.
       let field: Float32Array = new Float32Array(0);
       for (let attempt = 0;; attempt++) {
-        const fieldT = tf.tidy(() => inferFeatures(params, columnCode(params, patches), pos));
+        const fieldT = tf.tidy(() => inferFeatures(params, columnCode(params, patches), inferPos));
         const errT = teacherTarget && config.errorSampling > 0 && steps > 0
-          ? tf.tidy(() => tf.sum(tf.squaredDifference(fieldT, teacherTarget!), 1))
+          ? tf.tidy(() => {
+            const target = cellOfQuery ? tf.gather(teacherTarget!, cellOfQuery) : teacherTarget!;
+            return tf.sum(tf.squaredDifference(fieldT, target), 1);
+          })
           : null;
         field = await fieldT.data() as Float32Array;
         fieldT.dispose();
         if (errT) {
-          locationError = await errT.data() as Float32Array;
+          const err = await errT.data() as Float32Array;
           errT.dispose();
+          locationError = queryCells ? meanPerCell(err, queryCells, n) : err;
         }
         if (field.every(Number.isFinite)) break;
         if (attempt === 2) {
@@ -484,6 +510,8 @@ export function createContinualTrainer(
       if (anchor) tf.dispose(anchor);
       tf.dispose(initial);
       pos.dispose();
+      if (inferPos !== pos) inferPos.dispose();
+      cellOfQuery?.dispose();
       teacherTarget?.dispose();
     },
   };

@@ -7,7 +7,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { resizeRgbTensor } from "../../kernels/resize_rgb.ts";
-import { type ApmConfig, validateApmConfig } from "./apm_config.ts";
+import { type ApmConfig, latticeSide, validateApmConfig } from "./apm_config.ts";
 import { type BackendChoice, type BackendInfo, initBackend } from "./backend.ts";
 import { createContinualTrainer, type TrainerState } from "./continual_trainer.ts";
 import { loadMobileNetV2Teacher, type Teacher } from "./teacher.ts";
@@ -25,6 +25,10 @@ export interface EngineInfo {
   backend: BackendInfo;
   teacher: string;
   grid: number;
+  /** Side of the lattice the field is inferred on (the island map's size). */
+  lattice: number;
+  /** Share of island agreement given to the frame's colour. */
+  colorWeight: number;
   dim: number;
 }
 
@@ -84,6 +88,8 @@ export async function createEngine({ apm, backend }: EngineOptions): Promise<Eng
       backend: backendInfo,
       teacher: teacher?.name ?? "none",
       grid: apm.grid,
+      lattice: latticeSide(apm),
+      colorWeight: apm.colorWeight,
       dim: trainer.dim,
     },
     async process({ width, height, data }) {
@@ -108,8 +114,8 @@ export async function createEngine({ apm, backend }: EngineOptions): Promise<Eng
       try {
         const r = await trainer.step({ frame, rgbTarget, teacherFrame });
         return {
-          width: apm.grid,
-          height: apm.grid,
+          width: latticeSide(apm),
+          height: latticeSide(apm),
           dim: r.dim,
           field: r.field,
           loss: r.loss,

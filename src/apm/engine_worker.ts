@@ -6,6 +6,7 @@
  * @module
  */
 /// <reference lib="deno.worker" />
+import { joinColor } from "../islands/color_field.ts";
 import { createFeatureColorizer } from "../islands/feature_colors.ts";
 import { islandsFromField } from "../islands/island_map.ts";
 import { LEARNED_FIELD_OPTIONS } from "../islands/segment_field.ts";
@@ -49,14 +50,15 @@ async function handle(req: EngineRequest): Promise<void> {
     reply({ type: "imported" });
     return;
   }
-  const r = await engine.process({
-    width: req.width,
-    height: req.height,
-    data: new Uint8Array(req.data),
-  });
+  const frame = new Uint8Array(req.data);
+  const r = await engine.process({ width: req.width, height: req.height, data: frame });
   const t0 = performance.now();
   const field = { width: r.width, height: r.height, dim: r.dim, data: r.field };
-  const map = islandsFromField(field, tracker, LEARNED_FIELD_OPTIONS);
+  const colorWeight = engine.info.colorWeight;
+  const joined = colorWeight > 0
+    ? joinColor(field, frame, req.width, req.height, colorWeight)
+    : field;
+  const map = islandsFromField(joined, tracker, LEARNED_FIELD_OPTIONS);
   const featureColors = colorize(field).buffer as ArrayBuffer;
   const islandsMs = performance.now() - t0;
   const labels = map.labels.buffer as ArrayBuffer;

@@ -56,3 +56,33 @@ export function gridPoints(width: number, height: number): Float32Array {
   }
   return pts;
 }
+
+/**
+ * The centres of a `side x side` lattice laid over a `grid x grid` training grid, in grid-cell
+ * units, row-major: the lattice covers the same square as the grid (cell `i` spans
+ * `[i - 0.5, i + 0.5]`), so a lattice of side `k * grid` puts `k x k` queries in every cell,
+ * symmetric about its centre.
+ */
+export function latticePoints(side: number, grid: number): Float32Array {
+  const pts = new Float32Array(side * side * 2);
+  const step = grid / side;
+  for (let y = 0; y < side; y++) {
+    for (let x = 0; x < side; x++) {
+      pts[2 * (y * side + x)] = (x + 0.5) * step - 0.5;
+      pts[2 * (y * side + x) + 1] = (y + 0.5) * step - 0.5;
+    }
+  }
+  return pts;
+}
+
+/** For each point of a `side x side` lattice over a `grid x grid` grid, the grid cell it is in. */
+export function latticeCells(side: number, grid: number): Int32Array {
+  const cells = new Int32Array(side * side);
+  for (let y = 0; y < side; y++) {
+    const cy = Math.min(grid - 1, Math.floor(((y + 0.5) * grid) / side));
+    for (let x = 0; x < side; x++) {
+      cells[y * side + x] = cy * grid + Math.min(grid - 1, Math.floor(((x + 0.5) * grid) / side));
+    }
+  }
+  return cells;
+}
