@@ -14,6 +14,7 @@ import {
   type StreamSettings,
 } from "./config.ts";
 import { prepareJsonMap } from "./islands/wire_json.ts";
+import { summarizeIslands } from "./islands/summarize.ts";
 import { upsampleLabels } from "./islands/upsample_labels.ts";
 import { segmentSource } from "./pipeline/segment_source.ts";
 import { drawIslandOverlay } from "./server/image/overlay.ts";
@@ -22,7 +23,7 @@ import { sourceFrameRate } from "../streams/open_source.ts";
 import { parseSourceUri, type SourceDescriptor } from "../streams/source_uri.ts";
 
 /** Options the command owns; every other flag goes to the server's option parser. */
-const OWN = ["out", "overlay", "frames"] as const;
+const OWN = ["out", "overlay", "frames", "resolution"] as const;
 
 /** A bad command line; the message names the option. */
 class UsageError extends Error {}
@@ -31,6 +32,8 @@ interface CommandLine {
   out: string;
   overlay?: string;
   frames?: number;
+  /** Labels at the map's own lattice ("grid") or at the frame the engine saw ("frame"). */
+  resolution: "grid" | "frame";
   settings: StreamSettings;
   mediaRoot: string;
   descriptor: SourceDescriptor;
@@ -49,6 +52,8 @@ function usage(): string {
   --out FILE             write one JSON island message per frame, one a line (required)
   --overlay FILE         also write the frames with their islands drawn (H.264, source fps)
   --frames N             stop after N frames (required for synthetic: and ?loop=1 files)
+  --resolution R         labels at "grid" (the map's own lattice, default) or "frame" (the
+                         frame the engine saw, grid*patch square; edge-aware, colour-guided)
   --help
 
 Options of the server that apply (environment variables and --config too):
@@ -114,6 +119,11 @@ function parseCommandLine(args: string[]): CommandLine | null {
     }
   }
 
+  const resolution = own.resolution ?? "grid";
+  if (resolution !== "grid" && resolution !== "frame") {
+    throw new UsageError(`--resolution must be "grid" or "frame", got "${resolution}"`);
+  }
+
   let config;
   try {
     config = loadConfig(rest);
@@ -138,6 +148,7 @@ function parseCommandLine(args: string[]): CommandLine | null {
     out: own.out,
     overlay: own.overlay,
     frames,
+    resolution,
     settings,
     mediaRoot: config.mediaRoot,
     descriptor,
@@ -155,21 +166,19 @@ async function segment(cmd: CommandLine, out: WritableStreamDefaultWriter<Uint8A
   try {
     const { settings, frames, mediaRoot } = cmd;
     for await (const f of segmentSource({ settings, frames, mediaRoot })) {
-      await out.write(utf8.encode(prepareJsonMap(f)(0, 0) + "\n"));
+      const { width, height, rgb } = f.image;
+      // Frame-resolution labels serve both the overlay and `--resolution frame`.
+      const fine = cmd.overlay !== undefined || cmd.resolution === "frame"
+        ? upsampleLabels(f.labels, f.width, f.height, rgb, width, height, width, height)
+        : null;
+      // Summaries in the units of the labels written, so each line is a whole contract message.
+      const map = cmd.resolution === "frame"
+        ? { ...f, width, height, labels: fine!, islands: summarizeIslands(fine!, width, height) }
+        : f;
+      await out.write(utf8.encode(prepareJsonMap(map)(0, 0) + "\n"));
       if (cmd.overlay !== undefined) {
-        const { width, height, rgb } = f.image;
         video ??= openRawVideoEncoder({ width, height, fps, output: cmd.overlay });
-        const labels = upsampleLabels(
-          f.labels,
-          f.width,
-          f.height,
-          rgb,
-          width,
-          height,
-          width,
-          height,
-        );
-        await video.write(drawIslandOverlay(rgb, width, height, labels, width, height));
+        await video.write(drawIslandOverlay(rgb, width, height, fine!, width, height));
       }
       count++;
       engineMs += f.timings.preprocessMs + f.timings.trainMs + f.timings.islandsMs;

@@ -27,7 +27,8 @@ import * as tf from "@tensorflow/tfjs";
 import { initBackend } from "../../src/apm/backend.ts";
 import { loadMobileNetV2Teacher } from "../../src/apm/teacher.ts";
 import { resizeRgbTensor } from "../../kernels/resize_rgb.ts";
-import { segmentField } from "../../src/islands/segment_field.ts";
+import { LEARNED_FIELD_OPTIONS, segmentField } from "../../src/islands/segment_field.ts";
+import { joinColor } from "../../src/islands/color_field.ts";
 import { downsampleLabelsMode } from "../../src/islands/adjusted_rand_index.ts";
 import { splitArgs } from "../_split_args.ts";
 import { applyStreamOptions, loadConfig, type StreamSettings } from "../../src/config.ts";
@@ -86,11 +87,19 @@ function segmentOf(t: number, weather: boolean): string {
 
 const config = loadConfig(rest);
 const side = config.apm.grid * config.apm.patch;
-type Method = "apm" | "apm-lattice" | "teacher" | PeerMethod | "perfect-32" | "perfect-64";
+type Method =
+  | "apm"
+  | "apm-lattice"
+  | "teacher"
+  | "teacher-color"
+  | PeerMethod
+  | "perfect-32"
+  | "perfect-64";
 const METHODS: Method[] = [
   "apm",
   "apm-lattice",
   "teacher",
+  "teacher-color",
   "felzenszwalb",
   "slic",
   "perfect-32",
@@ -100,6 +109,7 @@ const ROW_NAMES: Record<Method, string> = {
   apm: "ours, frame resolution",
   "apm-lattice": "ours, lattice (nearest)",
   teacher: "teacher field alone",
+  "teacher-color": "teacher field + colour",
   felzenszwalb: "felzenszwalb",
   slic: "slic",
   "perfect-32": "ceiling: perfect 32x32",
@@ -120,7 +130,13 @@ const runFps: Record<string, number> = {};
 // The teacher alone, in this process: islands from its field are the bar the APM must clear.
 await initBackend("wasm");
 const teacher = await loadMobileNetV2Teacher(config.apm.teacherLayer, config.apm.teacherDim);
-async function teacherLabels(rgb: Uint8Array, width: number, height: number, grid: number) {
+async function teacherLabels(
+  rgb: Uint8Array,
+  width: number,
+  height: number,
+  grid: number,
+  colorWeight = 0,
+) {
   const t = tf.tidy(() =>
     teacher.features(
       resizeRgbTensor(rgb, width, height, teacher.inputSize, teacher.inputSize),
@@ -129,7 +145,11 @@ async function teacherLabels(rgb: Uint8Array, width: number, height: number, gri
   );
   const data = await t.data() as Float32Array;
   t.dispose();
-  return segmentField({ width: grid, height: grid, dim: teacher.dim, data });
+  const field = { width: grid, height: grid, dim: teacher.dim, data };
+  // Without colour, the options a teacher's field is cut with; with it, the engine's own.
+  return colorWeight > 0
+    ? segmentField(joinColor(field, rgb, width, height, colorWeight), LEARNED_FIELD_OPTIONS)
+    : segmentField(field);
 }
 
 const peers = await PeerSegmenters.start();
@@ -207,6 +227,22 @@ try {
         const g = config.apm.grid;
         const own = trackers.teacher.assign(await teacherLabels(rgb, width, height, g), g, g);
         labels.teacher = upsampleLabels(own, g, g, rgb, width, height, width, height);
+        // The teacher with the same colour the APM's islands get: what the APM adds over it.
+        const withColor = trackers["teacher-color"].assign(
+          await teacherLabels(rgb, width, height, g, config.apm.colorWeight),
+          g,
+          g,
+        );
+        labels["teacher-color"] = upsampleLabels(
+          withColor,
+          g,
+          g,
+          rgb,
+          width,
+          height,
+          width,
+          height,
+        );
         for (const side of [32, 64]) {
           const perfect = downsampleLabelsMode(truth, width, height, side, side);
           labels[`perfect-${side}`] = upsampleLabels(

@@ -45,7 +45,7 @@ const FLAG_KEY_FRAME = 4;
 /**
  * Options of a subscription; omitted ones take the server's defaults.
  * @typedef {{format?: "json" | "binary", maxFps?: number,
- *   resolution?: "grid" | {width: number, height: number},
+ *   resolution?: "grid" | "frame" | {width: number, height: number},
  *   include?: ("islands" | "features" | "frame")[], frameSize?: {width: number, height: number},
  *   frameQuality?: number, rle?: boolean}} SubscribeOptions
  */

@@ -15,8 +15,11 @@ export interface SubscriptionOptions {
   format: "json" | "binary";
   /** At most this many maps a second (null: every map). */
   maxFps: number | null;
-  /** Labels at the grid's own size, or upsampled to this size. */
-  resolution: "grid" | { width: number; height: number };
+  /**
+   * Labels at the map's own size ("grid": the engine's lattice), at the frame the engine saw
+   * ("frame"), or at this size; upsampled ones are edge-aware, guided by the frame's colours.
+   */
+  resolution: "grid" | "frame" | { width: number; height: number };
   include: Array<"islands" | "features" | "frame">;
   /** Size of the frame JPEG (null: the frame's own size). */
   frameSize: { width: number; height: number } | null;
@@ -147,8 +150,9 @@ function subscribeOptions(m: Record<string, unknown>): SubscriptionOptions {
     }
     o.maxFps = m.maxFps;
   }
-  if (m.resolution !== undefined && m.resolution !== "grid") {
-    o.resolution = size(m.resolution, "resolution", '"grid" or ');
+  if (m.resolution === "grid" || m.resolution === "frame") o.resolution = m.resolution;
+  else if (m.resolution !== undefined) {
+    o.resolution = size(m.resolution, "resolution", '"grid", "frame" or ');
   }
   if (m.include !== undefined) {
     if (!Array.isArray(m.include) || !m.include.every((x) => INCLUDES.has(x))) {

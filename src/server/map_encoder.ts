@@ -42,7 +42,11 @@ export class FrameEncoder {
 
   #wireMap(o: SubscriptionOptions): WireMap {
     const f = this.frame;
-    const res = o.resolution === "grid" ? { width: f.width, height: f.height } : o.resolution;
+    const res = o.resolution === "grid"
+      ? { width: f.width, height: f.height }
+      : o.resolution === "frame"
+      ? { width: f.image.width, height: f.image.height }
+      : o.resolution;
     const wire: WireMap = {
       stream: f.stream,
       frame: f.frame,
@@ -98,7 +102,9 @@ export class FrameEncoder {
 
 /** Options that change the bytes (maxFps does not). */
 function optionsKey(o: SubscriptionOptions): string {
-  const res = o.resolution === "grid" ? "grid" : `${o.resolution.width}x${o.resolution.height}`;
+  const res = typeof o.resolution === "string"
+    ? o.resolution
+    : `${o.resolution.width}x${o.resolution.height}`;
   const frame = o.include.includes("frame")
     ? `${o.frameSize ? `${o.frameSize.width}x${o.frameSize.height}` : "own"}q${o.frameQuality}`
     : "";

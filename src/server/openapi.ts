@@ -80,7 +80,10 @@ export const OPENAPI_DOCUMENT = {
           sourceRestarts: { type: "integer" },
           sourceState: { type: ["string", "null"] },
           sourceError: { type: ["string", "null"] },
-          engine: { type: ["object", "null"], description: "backend, teacher, grid, dim" },
+          engine: {
+            type: ["object", "null"],
+            description: "backend, teacher, grid, lattice, colorWeight, dim",
+          },
           stageMs: { type: "object" },
           frameAgeMs: { type: ["number", "null"] },
           loss: { type: ["number", "null"] },

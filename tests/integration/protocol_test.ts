@@ -92,6 +92,41 @@ Deno.test({
 });
 
 Deno.test({
+  name: "protocol: maps on a lattice finer than the grid, and labels at the frame's resolution",
+  async fn() {
+    // grid 16, patch 7: the engine sees 112x112 frames; the field is queried on a 32x32 lattice.
+    const server = await startServer([...FAST, "--lattice", "32"]);
+    const lattice = await IslandsClient.connect(`${server.url}/v1/ws`);
+    const frame = await IslandsClient.connect(`${server.url}/v1/ws`);
+    try {
+      const a: IslandMap[] = [];
+      const b: IslandMap[] = [];
+      await lattice.subscribe("default", {}, (m) => a.push(m));
+      const sub = await frame.subscribe("default", { resolution: "frame" }, (m) => b.push(m));
+      assert.equal(sub.options.resolution, "frame");
+      await until("maps at both resolutions", () => a.length >= 2 && b.length >= 2);
+      for (const m of a) {
+        assert.deepEqual([m.width, m.height, m.labels.length], [32, 32, 32 * 32]);
+      }
+      for (const m of b) {
+        assert.deepEqual([m.width, m.height, m.labels.length], [112, 112, 112 * 112]);
+        // The same islands, only finer: every id at the frame's resolution is one of the map's.
+        const same = a.find((x) => x.frame === m.frame);
+        if (same) {
+          const ids = new Set(same.labels);
+          assert.ok([...new Set(m.labels)].every((id) => ids.has(id)));
+        }
+      }
+      assert.equal((await status(server)).engine.lattice, 32);
+    } finally {
+      lattice.close();
+      frame.close();
+      await server.stop();
+    }
+  },
+});
+
+Deno.test({
   name: "protocol: maxFps caps a subscription without touching another",
   async fn() {
     const server = await startServer([...FAST, "--fps", "10"]);

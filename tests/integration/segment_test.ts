@@ -87,7 +87,8 @@ Deno.test({
 });
 
 Deno.test({
-  name: "segment on synthetic: with --frames and weather writes exactly that many lines",
+  name:
+    "segment on synthetic: with --frames, weather, a lattice and --resolution frame writes exactly that many lines at the frame's size",
   async fn() {
     const dir = await Deno.makeTempDir();
     try {
@@ -104,11 +105,19 @@ Deno.test({
         "none",
         "--grid",
         "16",
+        "--lattice",
+        "24",
+        "--resolution",
+        "frame",
       ]);
       assert.equal(code, 0, stderr);
       const msgs = await readLines(out);
       assert.deepEqual(msgs.map((m) => m.frame), [...Array(12).keys()]);
-      msgs.forEach((m) => assertContract(m, 10));
+      msgs.forEach((m) => {
+        // grid 16 x patch 7: the engine saw 112x112 frames; labels and summaries at that size.
+        assert.deepEqual([m.width, m.height], [112, 112]);
+        assertContract(m, 10);
+      });
     } finally {
       await Deno.remove(dir, { recursive: true });
     }
@@ -130,6 +139,8 @@ Deno.test({
         [[clip, "--out", out, "--overlay", "rtmp://host/live.mp4"], /--overlay must be a plain/],
         [[clip, "--out", out, "--frames", "0"], /--frames must be a positive integer/],
         [[clip, "--out", out, "--grid", "abc"], /--grid/],
+        [[clip, "--out", out, "--resolution", "4k"], /--resolution must be "grid" or "frame"/],
+        [[clip, "--out", out, "--lattice", "8"], /lattice must be 0 \(the grid\) or an integer/],
         [["--out", out], /give the input first/],
       ];
       for (const [args, message] of cases) {
