@@ -20,9 +20,6 @@
  */
 import type { FeatureField } from "./types.ts";
 
-/** Default {@linkcode joinColor} weight `w`. */
-export const DEFAULT_COLOR_WEIGHT = 0.7;
-
 /**
  * Mean colour of each cell of a `width x height` lattice over an rgb24 frame (`frameW x
  * frameH`), values 0-255, `width * height * 3` floats. Every pixel counts toward the cell it
@@ -81,7 +78,8 @@ export function latticeColors(
 /**
  * The feature field joined with the frame's colour (see the module doc), `dim + 4` values per
  * location; `weight` is the colour's share `w` in [0, 1] (0 returns the features normalised and
- * a constant colour part, i.e. islands of the features alone). A location whose feature vector
+ * a constant colour part, i.e. islands of the features alone; the server's default is
+ * `--color-weight`). A location whose feature vector
  * is zero or not finite keeps a zero feature part.
  *
  * @throws {RangeError} on a weight outside [0, 1] or a frame whose size does not match `rgb`.
@@ -99,7 +97,7 @@ export function joinColor(
   rgb: Uint8Array,
   frameW: number,
   frameH: number,
-  weight: number = DEFAULT_COLOR_WEIGHT,
+  weight: number,
 ): FeatureField {
   if (!(weight >= 0 && weight <= 1)) {
     throw new RangeError(`joinColor: the colour weight must lie in [0, 1], got ${weight}`);
