@@ -58,9 +58,18 @@ export function openSource(
   const displayUri = redactUri(uri);
   switch (descriptor.kind) {
     case "synthetic": {
-      const { seed, objects } = descriptor;
+      const { seed, objects, scale } = descriptor;
       const rate = sourceFrameRate(descriptor, fps);
-      return new SyntheticSource({ width, height, seed, objects, fps: rate, realtime, displayUri });
+      return new SyntheticSource({
+        width,
+        height,
+        seed,
+        objects,
+        scale,
+        fps: rate,
+        realtime,
+        displayUri,
+      });
     }
     case "file":
       return new FileSource({

@@ -22,6 +22,8 @@ export interface SyntheticSourceDescriptor {
   seed: number;
   /** Number of moving objects. */
   objects: number;
+  /** Object size relative to the default (objects 15-25% of the frame's width at 1). */
+  scale: number;
   /** Frames per second the scene is generated at. */
   fps: number;
 }
@@ -102,8 +104,12 @@ export interface ParseSourceOptions {
 export const SYNTHETIC_DEFAULTS: Readonly<Omit<SyntheticSourceDescriptor, "kind">> = {
   seed: 1,
   objects: 4,
+  scale: 1,
   fps: 10,
 };
+
+/** Range of the `synthetic:` `scale` parameter. */
+export const SYNTHETIC_SCALE_RANGE: readonly [number, number] = [0.1, 2];
 
 /** Largest `objects` a synthetic scene accepts (ids must fit the `truth` bytes and the frame). */
 export const MAX_SYNTHETIC_OBJECTS = 16;
@@ -119,7 +125,7 @@ export const MAX_WEBCAM_SIDE = 8192;
 
 /** The accepted forms, as told to the user in every rejection. */
 export const SOURCE_FORMS =
-  "accepted forms: 'synthetic:' with optional ?seed=N&objects=N&fps=N, a path to a local " +
+  "accepted forms: 'synthetic:' with optional ?seed=N&objects=N&scale=S&fps=N, a path to a local " +
   "video file (absolute or relative; write './name' if the name contains ':'), " +
   "a file:///absolute/path URL with optional ?loop=1, " +
   "rtsp://[user:password@]host[:port]/path or rtsps://... with optional ?transport=tcp|udp, " +
@@ -198,7 +204,7 @@ const CONTROL = /\p{Cc}/u;
  *
  * @example
  * ```ts
- * parseSourceUri("synthetic:?seed=3"); // { kind: "synthetic", seed: 3, objects: 4, fps: 10 }
+ * parseSourceUri("synthetic:?seed=3"); // { kind: "synthetic", seed: 3, objects: 4, scale: 1, fps: 10 }
  * parseSourceUri("fixtures/boring.mp4"); // { kind: "file", path: "/work/main/fixtures/boring.mp4" }
  * parseSourceUri("rtsp://admin:pw@cam/live?transport=udp");
  * // { kind: "rtsp", url: "rtsp://admin:pw@cam/live", transport: "udp" }
@@ -406,7 +412,7 @@ function parseSynthetic(rest: string, shown: string): SyntheticSourceDescriptor 
   if (rest !== "" && !rest.startsWith("?")) {
     throw new SourceError(
       `Source ${shown}: 'synthetic:' takes only query parameters, e.g. ` +
-        `'synthetic:?seed=3&objects=4&fps=10'`,
+        `'synthetic:?seed=3&objects=4&scale=1&fps=10'`,
     );
   }
   const descriptor: SyntheticSourceDescriptor = { kind: "synthetic", ...SYNTHETIC_DEFAULTS };
@@ -418,6 +424,17 @@ function parseSynthetic(rest: string, shown: string): SyntheticSourceDescriptor 
       case "objects":
         descriptor.objects = integerParam(key, value, 0, MAX_SYNTHETIC_OBJECTS, shown);
         break;
+      case "scale": {
+        const scale = Number(value);
+        const [lo, hi] = SYNTHETIC_SCALE_RANGE;
+        if (value.trim() === "" || !(scale >= lo && scale <= hi)) {
+          throw new SourceError(
+            `Source ${shown}: scale must be a number in [${lo}, ${hi}], got '${value}'`,
+          );
+        }
+        descriptor.scale = scale;
+        break;
+      }
       case "fps": {
         const fps = Number(value);
         if (value.trim() === "" || !Number.isFinite(fps) || fps <= 0 || fps > MAX_SYNTHETIC_FPS) {
@@ -430,7 +447,8 @@ function parseSynthetic(rest: string, shown: string): SyntheticSourceDescriptor 
       }
       default:
         throw new SourceError(
-          `Source ${shown}: unknown parameter '${key}' for 'synthetic:'; known: seed, objects, fps`,
+          `Source ${shown}: unknown parameter '${key}' for 'synthetic:'; known: seed, objects, ` +
+            `scale, fps`,
         );
     }
   }

@@ -24,6 +24,11 @@ export interface SyntheticOptions {
   seed?: number;
   /** Number of objects, 0 to 16. Default 4. */
   objects?: number;
+  /**
+   * Object size relative to the default, 0.1 to 2: at 1 objects are 15-25% of the frame's
+   * width; at 0.25 they are 4-6%, a pedestrian in street footage. Default 1.
+   */
+  scale?: number;
   /** Frame rate: frame `index` shows the scene at `index / fps` seconds. Default 10. */
   fps?: number;
 }
@@ -51,12 +56,12 @@ export const MAX_OBJECTS = 16;
  * ```
  */
 export function renderSyntheticFrame(opts: SyntheticOptions, index: number): SyntheticFrame {
-  const { width, height, seed = 1, objects = 4, fps = 10 } = opts;
+  const { width, height, seed = 1, objects = 4, scale = 1, fps = 10 } = opts;
   if (!Number.isInteger(index) || index < 0) {
     throw new RangeError(`index must be a non-negative integer, got ${index}`);
   }
   if (!Number.isFinite(fps) || fps <= 0) throw new RangeError(`fps must be > 0, got ${fps}`);
-  const scene = sceneFor(width, height, seed, objects);
+  const scene = sceneFor(width, height, seed, objects, scale);
   const t = index / fps;
   const data = scene.background.slice();
   const truth = new Uint8Array(width * height);
@@ -94,7 +99,13 @@ interface Scene {
 const SCENE_CACHE_SIZE = 8;
 const sceneCache = new Map<string, Scene>();
 
-function sceneFor(width: number, height: number, seed: number, objects: number): Scene {
+function sceneFor(
+  width: number,
+  height: number,
+  seed: number,
+  objects: number,
+  scale: number,
+): Scene {
   for (const [name, value] of [["width", width], ["height", height]] as const) {
     if (!Number.isInteger(value) || value < 8 || value > 8192) {
       throw new RangeError(`${name} must be an integer in [8, 8192], got ${value}`);
@@ -106,20 +117,29 @@ function sceneFor(width: number, height: number, seed: number, objects: number):
   if (!Number.isInteger(objects) || objects < 0 || objects > MAX_OBJECTS) {
     throw new RangeError(`objects must be an integer in [0, ${MAX_OBJECTS}], got ${objects}`);
   }
-  const key = `${width}x${height}/${seed}/${objects}`;
+  if (!(scale >= 0.1 && scale <= 2)) {
+    throw new RangeError(`scale must be a number in [0.1, 2], got ${scale}`);
+  }
+  const key = `${width}x${height}/${seed}/${objects}/${scale}`;
   let scene = sceneCache.get(key);
   if (scene) {
     // Refresh its place in the insertion order: the map doubles as an LRU list.
     sceneCache.delete(key);
   } else {
-    scene = buildScene(width, height, seed, objects);
+    scene = buildScene(width, height, seed, objects, scale);
     if (sceneCache.size >= SCENE_CACHE_SIZE) sceneCache.delete(sceneCache.keys().next().value!);
   }
   sceneCache.set(key, scene);
   return scene;
 }
 
-function buildScene(width: number, height: number, seed: number, objects: number): Scene {
+function buildScene(
+  width: number,
+  height: number,
+  seed: number,
+  objects: number,
+  scale: number,
+): Scene {
   const rand = mulberry32(seed ^ 0x9e3779b9);
   const background = renderBackground(width, height, rand);
   const shapes: Shape[] = ["ellipse", "roundedRect", "blob"];
@@ -131,7 +151,7 @@ function buildScene(width: number, height: number, seed: number, objects: number
   for (let i = 0; i < objects; i++) {
     // Golden-ratio hue steps keep the objects' colours far apart from each other.
     const hue = (hueStart + i * 0.618034) % 1;
-    const fracW = 0.15 + 0.1 * rand();
+    const fracW = (0.15 + 0.1 * rand()) * scale;
     const aspect = 0.75 + 0.55 * rand();
     const w = Math.max(3, Math.round(fracW * width));
     const h = Math.max(3, Math.min(Math.round(0.45 * height), Math.round(w * aspect)));

@@ -3,10 +3,10 @@
  * very same frames, clear and under weather, with ablations of the adaptation.
  *
  *   deno run -A bench/quality/run.ts [--seeds 1,2,3] [--ablation-seeds 1,2] [--frames 200]
- *     [--clip PATH] [--json out/quality.json] [server options]
+ *     [--clip PATH] [--json out/quality.json] [--object-scale 1] [server options]
  *
  * - Sequences: the synthetic generator (exact per-pixel ground truth), one scene per seed with
- *   3-6 objects, each run clear and under the schedule clear -> fog 3 -> snow 3 -> clear
+ *   3-6 objects (15-25% of the width, or scaled by `--object-scale`: 0.25 is pedestrian-sized), each run clear and under the schedule clear -> fog 3 -> snow 3 -> clear
  *   (5 s each, 2 s ramps, at 10 fps). Every frame is processed (`segmentSource`, none dropped).
  * - Peers: tuned once on clear frames of a scene no sequence uses (seed 100), for the best mean
  *   ARI, then held fixed, as our own island parameters are.
@@ -45,7 +45,7 @@ import {
 } from "./metrics.ts";
 import { type PeerMethod, PeerSegmenters, tunePeer } from "./peers.ts";
 
-const OWN = ["--seeds", "--ablation-seeds", "--frames", "--clip", "--json"];
+const OWN = ["--seeds", "--ablation-seeds", "--frames", "--clip", "--json", "--object-scale"];
 const [own, rest] = splitArgs(Deno.args, OWN);
 const { values } = parseArgs({
   args: own,
@@ -58,11 +58,14 @@ const { values } = parseArgs({
       default: "/usr/lib/python3/dist-packages/imageio/resources/images/cockatoo.mp4",
     },
     json: { type: "string", default: "" },
+    "object-scale": { type: "string", default: "1" },
   },
 });
 const seeds = values.seeds!.split(",").map(Number);
 const ablationSeeds = values["ablation-seeds"]!.split(",").filter((s) => s !== "").map(Number);
 const frames = +values.frames!;
+// Object size relative to the generator's default (0.25: pedestrian-sized, 4-6% of the width).
+const scale = +values["object-scale"]!;
 const FPS = 10;
 const WEATHER = "clear/5,fog:3@2/3,snow:3@2/3,clear@2/3";
 /** Which part of the weather schedule a time falls in (ramps are left out of the segments). */
@@ -157,7 +160,7 @@ try {
   console.error("tuning the peers on clear frames of seed 100 ...");
   const tuning = Array.from({ length: 11 }, (_, i) => {
     const f = renderSyntheticFrame(
-      { width: side, height: side, seed: 100, objects: 4, fps: FPS },
+      { width: side, height: side, seed: 100, objects: 4, scale, fps: FPS },
       i * 4,
     );
     return { rgb: f.data, width: side, height: side, truth: Int32Array.from(f.truth) };
@@ -192,7 +195,7 @@ try {
     const name = `seed ${run.seed} ${run.weather ? "weather" : "clear"} ${run.variant}`;
     const t0 = performance.now();
     const settings = applyStreamOptions(config, {
-      source: `synthetic:?seed=${run.seed}&objects=${objects}&fps=${FPS}`,
+      source: `synthetic:?seed=${run.seed}&objects=${objects}&scale=${scale}&fps=${FPS}`,
       weather: run.weather ? WEATHER : "",
       fps: FPS,
     });
@@ -210,7 +213,7 @@ try {
       processed++;
       const truth = Int32Array.from(
         renderSyntheticFrame(
-          { width: side, height: side, seed: run.seed, objects, fps: FPS },
+          { width: side, height: side, seed: run.seed, objects, scale, fps: FPS },
           f.frame,
         ).truth,
       );
@@ -294,7 +297,7 @@ try {
   out.push(
     `Peers tuned on seed 100 clear frames: ${JSON.stringify(tuned)}; seeds ${
       seeds.join(", ")
-    }; ${frames} frames each.\n`,
+    }; ${frames} frames each; object scale ${scale}.\n`,
   );
   const fpsOf = (keys: string[]) =>
     keys.reduce((a, k) => a + (runFps[k] ?? 0), 0) / (keys.length || 1);

@@ -21,11 +21,12 @@ function rejects(uri: string, pattern: RegExp, cwd = root, options: ParseSourceO
 
 Deno.test("parseSourceUri accepts synthetic: with defaults and query parameters", () => {
   assert.deepEqual(parseSourceUri("synthetic:"), { kind: "synthetic", ...SYNTHETIC_DEFAULTS });
-  assert.deepEqual(SYNTHETIC_DEFAULTS, { seed: 1, objects: 4, fps: 10 });
-  assert.deepEqual(parseSourceUri("synthetic:?seed=3&objects=6&fps=7.5"), {
+  assert.deepEqual(SYNTHETIC_DEFAULTS, { seed: 1, objects: 4, scale: 1, fps: 10 });
+  assert.deepEqual(parseSourceUri("synthetic:?seed=3&objects=6&scale=0.25&fps=7.5"), {
     kind: "synthetic",
     seed: 3,
     objects: 6,
+    scale: 0.25,
     fps: 7.5,
   });
   assert.deepEqual(parseSourceUri("SYNTHETIC:?objects=0"), {
@@ -40,6 +41,8 @@ Deno.test("parseSourceUri rejects bad synthetic: parameters, naming the problem"
   rejects("synthetic:?seed=-1", /seed must be an integer/);
   rejects("synthetic:?seed=1.5", /seed must be an integer/);
   rejects("synthetic:?objects=17", /objects must be an integer in \[0, 16\]/);
+  rejects("synthetic:?scale=0.05", /scale must be a number in \[0.1, 2\]/);
+  rejects("synthetic:?scale=x", /scale must be a number/);
   rejects("synthetic:?fps=0", /fps must be a number/);
   rejects("synthetic:?fps=abc", /fps must be a number/);
   rejects("synthetic:?fps=", /fps must be a number/);

@@ -156,6 +156,16 @@ Deno.test("the static background stays the same where no object is", () => {
   }
 });
 
+Deno.test("scale shrinks the objects: at 0.25 they span 3-7% of the width, like pedestrians", () => {
+  for (let seed = 1; seed <= 8; seed++) {
+    const { data, truth } = renderSyntheticFrame({ ...SIZE, seed, objects: 1, scale: 0.25 }, 0);
+    const object = regions(SIZE.width, SIZE.height, data, truth).get(1)!;
+    const span = (object.maxX - object.minX + 1) / SIZE.width;
+    assert.ok(span >= 0.03 && span <= 0.07, `seed ${seed}: object spans ${span} of the width`);
+  }
+  assert.throws(() => renderSyntheticFrame({ ...SIZE, scale: 0.05 }, 0), /scale must be/);
+});
+
 Deno.test("rendering 224x224 takes a small fraction of a core at 30 fps", () => {
   const opts = { ...SIZE, seed: 9, fps: 30 };
   renderSyntheticFrame(opts, 0); // builds the scene
