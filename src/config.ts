@@ -269,6 +269,14 @@ export const OPTIONS: OptionSpec[] = [
     "share of island agreement given to the frame's colour, the rest to the APM's features",
     (c, v) => c.apm.colorWeight = +v,
   ),
+  opt(
+    "min-island",
+    T,
+    "number",
+    apm.minIsland,
+    "smallest island as a fraction of the frame's area; smaller ones join a neighbour",
+    (c, v) => c.apm.minIsland = +v,
+  ),
   opt("hidden", T, "int", apm.hidden, "width of the APM's shared MLP", (c, v) => {
     c.apm.hidden = +v;
   }),
@@ -526,6 +534,7 @@ function readStreamOption(c: StreamSettings, flag: string): string | number | bo
     patch: a.patch,
     lattice: a.lattice,
     "color-weight": a.colorWeight,
+    "min-island": a.minIsland,
     hidden: a.hidden,
     depth: a.depth,
     "pos-dim": a.posDim,

@@ -25,6 +25,7 @@
 import { parseArgs } from "node:util";
 import * as tf from "@tensorflow/tfjs";
 import { initBackend } from "../../src/apm/backend.ts";
+import { minIslandArea } from "../../src/apm/apm_config.ts";
 import { loadMobileNetV2Teacher } from "../../src/apm/teacher.ts";
 import { resizeRgbTensor } from "../../kernels/resize_rgb.ts";
 import { LEARNED_FIELD_OPTIONS, segmentField } from "../../src/islands/segment_field.ts";
@@ -149,10 +150,15 @@ async function teacherLabels(
   const data = await t.data() as Float32Array;
   t.dispose();
   const field = { width: grid, height: grid, dim: teacher.dim, data };
-  // Without colour, the options a teacher's field is cut with; with it, the engine's own.
+  // The engine's smallest island; without colour, the options a teacher's field is cut with,
+  // with it, the engine's own.
+  const minArea = minIslandArea(config.apm, grid, grid);
   return colorWeight > 0
-    ? segmentField(joinColor(field, rgb, width, height, colorWeight), LEARNED_FIELD_OPTIONS)
-    : segmentField(field);
+    ? segmentField(joinColor(field, rgb, width, height, colorWeight), {
+      ...LEARNED_FIELD_OPTIONS,
+      minArea,
+    })
+    : segmentField(field, { minArea });
 }
 
 const peers = await PeerSegmenters.start();

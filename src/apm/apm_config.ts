@@ -26,6 +26,11 @@ export interface ApmConfig {
    * (`joinColor` in src/islands/color_field.ts); 0 cuts islands from the features alone.
    */
   colorWeight: number;
+  /**
+   * Smallest island, as a fraction of the frame's area: smaller ones are folded into their most
+   * similar neighbour (`minIslandArea` gives it in lattice cells).
+   */
+  minIsland: number;
   /** Dimensions of the 2-D sinusoidal positional code; a multiple of 4. */
   posDim: number;
   /** Width of the shared MLP's hidden layers. */
@@ -115,6 +120,10 @@ export const DEFAULT_APM_CONFIG: Readonly<ApmConfig> = Object.freeze({
   // for the best mean ARI over its clear and fog 3 frames: 0.5-0.9 gave 0.51, 0.61, 0.69, 0.73,
   // 0.68 (more colour helps clear frames, hurts in fog). Features alone: BENCHMARKS.md.
   colorWeight: 0.8,
+  // 0.2% of the frame: a pedestrian 15 x 40 px in 384 x 288 street footage is 0.5%, a far one
+  // less. 2 cells of the 32 x 32 grid; the 4 cells used before lost objects 4-6% of the width
+  // wide (BENCHMARKS.md, small objects) and barely changed the scores of large ones.
+  minIsland: 0.002,
   posDim: 128,
   hidden: 128,
   depth: 3,
@@ -178,6 +187,9 @@ export function validateApmConfig(c: ApmConfig): void {
   if (!(c.colorWeight >= 0 && c.colorWeight <= 1)) {
     throw new RangeError(`APM option colorWeight must be in [0, 1], got ${c.colorWeight}`);
   }
+  if (!(c.minIsland >= 0 && c.minIsland <= 0.5)) {
+    throw new RangeError(`APM option minIsland must be in [0, 0.5], got ${c.minIsland}`);
+  }
   if (!Number.isInteger(c.stepsPerFrame) || c.stepsPerFrame < 0) {
     throw new RangeError(
       `APM option stepsPerFrame must be an integer >= 0, got ${c.stepsPerFrame}`,
@@ -225,4 +237,9 @@ export function validateApmConfig(c: ApmConfig): void {
 /** Side of the lattice the field is inferred on: `lattice`, or the grid when that is 0. */
 export function latticeSide(c: ApmConfig): number {
   return c.lattice || c.grid;
+}
+
+/** {@linkcode ApmConfig.minIsland} in cells of a `width x height` lattice (at least 1). */
+export function minIslandArea(c: ApmConfig, width: number, height: number): number {
+  return Math.max(1, Math.round(c.minIsland * width * height));
 }

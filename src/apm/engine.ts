@@ -7,7 +7,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { resizeRgbTensor } from "../../kernels/resize_rgb.ts";
-import { type ApmConfig, latticeSide, validateApmConfig } from "./apm_config.ts";
+import { type ApmConfig, latticeSide, minIslandArea, validateApmConfig } from "./apm_config.ts";
 import { type BackendChoice, type BackendInfo, initBackend } from "./backend.ts";
 import { createContinualTrainer, type TrainerState } from "./continual_trainer.ts";
 import { loadMobileNetV2Teacher, type Teacher } from "./teacher.ts";
@@ -29,6 +29,8 @@ export interface EngineInfo {
   lattice: number;
   /** Share of island agreement given to the frame's colour. */
   colorWeight: number;
+  /** Smallest island, in cells of the lattice. */
+  minIslandArea: number;
   dim: number;
 }
 
@@ -90,6 +92,7 @@ export async function createEngine({ apm, backend }: EngineOptions): Promise<Eng
       grid: apm.grid,
       lattice: latticeSide(apm),
       colorWeight: apm.colorWeight,
+      minIslandArea: minIslandArea(apm, latticeSide(apm), latticeSide(apm)),
       dim: trainer.dim,
     },
     async process({ width, height, data }) {

@@ -58,7 +58,10 @@ async function handle(req: EngineRequest): Promise<void> {
   const joined = colorWeight > 0
     ? joinColor(field, frame, req.width, req.height, colorWeight)
     : field;
-  const map = islandsFromField(joined, tracker, LEARNED_FIELD_OPTIONS);
+  const map = islandsFromField(joined, tracker, {
+    ...LEARNED_FIELD_OPTIONS,
+    minArea: engine.info.minIslandArea,
+  });
   const featureColors = colorize(field).buffer as ArrayBuffer;
   const islandsMs = performance.now() - t0;
   const labels = map.labels.buffer as ArrayBuffer;

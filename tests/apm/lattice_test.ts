@@ -3,7 +3,12 @@
  * continuous, so the trained MLP answers between its training locations.
  */
 import assert from "node:assert/strict";
-import { type ApmConfig, DEFAULT_APM_CONFIG, validateApmConfig } from "../../src/apm/apm_config.ts";
+import {
+  type ApmConfig,
+  DEFAULT_APM_CONFIG,
+  minIslandArea,
+  validateApmConfig,
+} from "../../src/apm/apm_config.ts";
 import { createEngine } from "../../src/apm/engine.ts";
 import { gridPoints, latticeCells, latticePoints } from "../../src/apm/positional_code.ts";
 import { renderSyntheticFrame } from "../../streams/synthetic.ts";
@@ -52,6 +57,11 @@ Deno.test("lattice option: 0 or from the grid to 256, else a clear error", () =>
     assert.throws(() => validateApmConfig({ ...SMALL, lattice }), /lattice must be 0 \(the grid\)/);
   }
   assert.throws(() => validateApmConfig({ ...SMALL, colorWeight: 1.5 }), /colorWeight/);
+  assert.throws(() => validateApmConfig({ ...SMALL, minIsland: 0.6 }), /minIsland/);
+  // The smallest island is a share of the frame, so it covers the same area on any lattice.
+  assert.equal(minIslandArea(DEFAULT_APM_CONFIG, 32, 32), 2);
+  assert.equal(minIslandArea(DEFAULT_APM_CONFIG, 64, 64), 8);
+  assert.equal(minIslandArea({ ...DEFAULT_APM_CONFIG, minIsland: 0 }, 32, 32), 1);
 });
 
 Deno.test(
