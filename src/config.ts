@@ -324,6 +324,14 @@ export const OPTIONS: OptionSpec[] = [
     (c, v) => c.apm.teacher = v as ApmConfig["teacher"],
   ),
   opt(
+    "teacher-layer",
+    T,
+    "string",
+    apm.teacherLayer,
+    "MobileNetV2 layer(s) the APM learns, several joined by commas (e.g. a 56x56 and a 28x28 map)",
+    (c, v) => c.apm.teacherLayer = String(v),
+  ),
+  opt(
     "teacher-dim",
     T,
     "int",
@@ -542,6 +550,7 @@ function readStreamOption(c: StreamSettings, flag: string): string | number | bo
     "locations-per-step": a.locationsPerStep,
     "learning-rate": a.learningRate,
     teacher: a.teacher,
+    "teacher-layer": a.teacherLayer,
     "teacher-dim": a.teacherDim,
     "error-sampling": a.errorSampling,
     "column-lr-scale": a.columnLrScale,

@@ -40,18 +40,27 @@ export async function loadMobileNetV2Teacher(
   const full = await tf.loadLayersModel(
     tf.io.fromMemory({ modelTopology: json.modelTopology, weightSpecs, weightData }),
   );
+  // One layer, or several ("a,b"): each map is resized to the grid and scaled to unit RMS per
+  // location before they are joined, so a fine map (56 x 56) and a coarse one (28 x 28) weigh
+  // alike whatever their channel counts and activation scales.
+  const layers = layer.split(",").map((l) => l.trim());
   let cut: tf.LayersModel;
   try {
-    cut = tf.model({ inputs: full.inputs, outputs: full.getLayer(layer).output });
+    cut = tf.model({
+      inputs: full.inputs,
+      outputs: layers.map((l) => full.getLayer(l).output as tf.SymbolicTensor),
+    });
   } catch (err) {
     throw new Error(
       `teacher layer "${layer}" not found in MobileNetV2: use e.g. ` +
-        `"block_6_expand_relu" (28x28x192) or "block_13_expand_relu" (14x14x576)`,
+        `"block_6_expand_relu" (28x28x192), "block_13_expand_relu" (14x14x576), or several ` +
+        `joined by commas ("block_3_expand_relu,block_6_expand_relu")`,
       { cause: err },
     );
   }
-  const outShape = cut.outputs[0].shape;
-  const channels = outShape[outShape.length - 1] as number;
+  const outShapes = cut.outputs.map((o) => o.shape);
+  const channelsOf = outShapes.map((sh) => sh[sh.length - 1] as number);
+  const channels = channelsOf.reduce((a, c) => a + c, 0);
   // A fixed random projection (seeded, so every run and every restart sees the same targets)
   // keeps cosine geometry (Johnson-Lindenstrauss) while the APM fits far fewer dimensions.
   const projection = projectTo > 0 && projectTo < channels
@@ -64,9 +73,15 @@ export async function loadMobileNetV2Teacher(
     inputSize: 224,
     features(frame, grid) {
       return tf.tidy(() => {
-        const map = cut.predict(frame.expandDims(0)) as tf.Tensor4D;
-        const resized = tf.image.resizeBilinear(map, [grid, grid], false, true);
-        let flat = resized.reshape([grid * grid, channels]) as tf.Tensor2D;
+        const out = cut.predict(frame.expandDims(0)) as tf.Tensor4D | tf.Tensor4D[];
+        const maps = Array.isArray(out) ? out : [out];
+        const parts = maps.map((map, i) => {
+          const resized = tf.image.resizeBilinear(map, [grid, grid], false, true);
+          const part = resized.reshape([grid * grid, channelsOf[i]]) as tf.Tensor2D;
+          if (maps.length === 1) return part;
+          return tf.div(part, tf.sqrt(tf.mean(tf.square(part), 1, true)).add(1e-6)) as tf.Tensor2D;
+        });
+        let flat = parts.length === 1 ? parts[0] : tf.concat(parts, 1) as tf.Tensor2D;
         if (projection) flat = tf.matMul(flat, projection);
         const norm = tf.sqrt(tf.mean(tf.square(flat), 1, true)).add(1e-6);
         return tf.div(flat, norm) as tf.Tensor2D;
