@@ -6,24 +6,13 @@
 import assert from "node:assert/strict";
 import { type ApmConfig, DEFAULT_APM_CONFIG, validateApmConfig } from "../../src/apm/apm_config.ts";
 import { createEngine, type Engine, type TrainerState } from "../../src/apm/engine.ts";
+import { SMALL_APM } from "./_small_apm.ts";
 import { renderSyntheticFrame } from "../../streams/synthetic.ts";
 
 // tfjs keeps its backends and kernels for the whole process.
 const sanitize = { sanitizeResources: false, sanitizeOps: false };
 
-const SMALL: ApmConfig = {
-  ...DEFAULT_APM_CONFIG,
-  grid: 8,
-  patch: 4,
-  posDim: 16,
-  hidden: 32,
-  depth: 2,
-  featureDim: 8,
-  rgbHidden: 16,
-  stepsPerFrame: 3,
-  locationsPerStep: 32,
-  teacher: "none",
-};
+const SMALL: ApmConfig = SMALL_APM;
 
 const engineWith = (apm: Partial<ApmConfig> = {}): Promise<Engine> =>
   createEngine({ apm: { ...SMALL, ...apm }, backend: "wasm" });

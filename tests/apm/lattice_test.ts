@@ -10,24 +10,15 @@ import {
   validateApmConfig,
 } from "../../src/apm/apm_config.ts";
 import { createEngine } from "../../src/apm/engine.ts";
+import { cosine } from "../islands/_fields.ts";
+import { SMALL_APM } from "./_small_apm.ts";
 import { gridPoints, latticeCells, latticePoints } from "../../src/apm/positional_code.ts";
 import { renderSyntheticFrame } from "../../streams/synthetic.ts";
 
 const sanitize = { sanitizeResources: false, sanitizeOps: false };
 
-const SMALL: ApmConfig = {
-  ...DEFAULT_APM_CONFIG,
-  grid: 8,
-  patch: 4,
-  posDim: 16,
-  hidden: 32,
-  depth: 2,
-  featureDim: 8,
-  rgbHidden: 16,
-  stepsPerFrame: 20,
-  locationsPerStep: 64,
-  teacher: "none",
-};
+// More steps than the shared tiny APM, so one frame shapes the field.
+const SMALL: ApmConfig = { ...SMALL_APM, stepsPerFrame: 20, locationsPerStep: 64 };
 
 Deno.test("lattice points: the grid's own side gives the grid centres; 2x puts 2x2 queries per cell", () => {
   assert.deepEqual(latticePoints(8, 8), gridPoints(8, 8));
@@ -83,15 +74,6 @@ Deno.test(
       // Each grid cell's vector against the mean of its 2x2 lattice queries: the field is a smooth
       // function of position, so they agree far better than two random cells do.
       const dim = g.dim;
-      const cos = (a: Float32Array, b: Float32Array) => {
-        let ab = 0, aa = 0, bb = 0;
-        for (let k = 0; k < a.length; k++) {
-          ab += a[k] * b[k];
-          aa += a[k] * a[k];
-          bb += b[k] * b[k];
-        }
-        return ab / Math.sqrt(aa * bb);
-      };
       let own = 0, other = 0;
       for (let cy = 0; cy < 8; cy++) {
         for (let cx = 0; cx < 8; cx++) {
@@ -101,8 +83,8 @@ Deno.test(
             for (let k = 0; k < dim; k++) mean[k] += f.field[q * dim + k] / 4;
           }
           const c = cy * 8 + cx, far = (cy * 8 + cx + 27) % 64;
-          own += cos(g.field.subarray(c * dim, (c + 1) * dim), mean) / 64;
-          other += cos(g.field.subarray(far * dim, (far + 1) * dim), mean) / 64;
+          own += cosine(g.field.subarray(c * dim, (c + 1) * dim), mean) / 64;
+          other += cosine(g.field.subarray(far * dim, (far + 1) * dim), mean) / 64;
         }
       }
       assert.ok(own > 0.9, `grid vs its lattice queries: mean cosine ${own.toFixed(3)}`);

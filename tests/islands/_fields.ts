@@ -173,3 +173,14 @@ export function meanNeighbourDistance(
   }
   return sum / count;
 }
+
+/** Cosine similarity of two vectors of the same length. */
+export function cosine(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let ab = 0, aa = 0, bb = 0;
+  for (let k = 0; k < a.length; k++) {
+    ab += a[k] * b[k];
+    aa += a[k] * a[k];
+    bb += b[k] * b[k];
+  }
+  return ab / Math.sqrt(aa * bb);
+}

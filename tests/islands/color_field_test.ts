@@ -2,16 +2,9 @@
 import assert from "node:assert/strict";
 import { joinColor, latticeColors } from "../../src/islands/color_field.ts";
 import { segmentField } from "../../src/islands/segment_field.ts";
+import { cosine } from "./_fields.ts";
 
-const cosDist = (a: Float32Array, b: Float32Array) => {
-  let ab = 0, aa = 0, bb = 0;
-  for (let k = 0; k < a.length; k++) {
-    ab += a[k] * b[k];
-    aa += a[k] * a[k];
-    bb += b[k] * b[k];
-  }
-  return 1 - ab / Math.sqrt(aa * bb);
-};
+const cosDist = (a: Float32Array, b: Float32Array) => 1 - cosine(a, b);
 
 Deno.test("latticeColors: each cell is the mean of the pixels in it", () => {
   // 4x2 frame: left half black and white pixels, right half red.
