@@ -103,6 +103,51 @@ export async function probeAdapter(): Promise<AdapterSummary | null> {
   };
 }
 
+/** Reads the adapter in a child process; prints its summary as JSON ("null": none). */
+const PROBE_SCRIPT = `
+const gpu = globalThis.navigator?.gpu;
+let out = null;
+try {
+  const a = gpu ? await gpu.requestAdapter({ powerPreference: "high-performance" }) : null;
+  if (a) {
+    const i = a.info ?? {};
+    out = { description: i.description ?? "", vendor: i.vendor ?? "", architecture:
+      i.architecture ?? "", device: i.device ?? "", isFallback: Boolean(i.isFallbackAdapter ??
+      a.isFallbackAdapter) };
+  }
+} catch { /* no adapter */ }
+console.log(JSON.stringify(out));
+Deno.exit(0);
+`;
+
+/**
+ * {@linkcode probeAdapter} in a short-lived child process, so that this process never loads a
+ * Vulkan driver unless it is going to use WebGPU. Mesa's software drivers (lavapipe) leave
+ * threads behind that crashed Deno at exit (a segfault or glibc "double free") when the thread
+ * that had opened them was a Worker since terminated; `auto` on a machine without a GPU now
+ * never opens them here. Falls back to probing in-process when the child cannot run (no
+ * `--allow-run`); a child that crashes reads as no adapter.
+ */
+export async function probeAdapterIsolated(): Promise<AdapterSummary | null> {
+  let output: Deno.CommandOutput;
+  try {
+    output = await new Deno.Command(Deno.execPath(), {
+      args: ["eval", "--quiet", PROBE_SCRIPT],
+      stdin: "null",
+      stdout: "piped",
+      stderr: "null",
+    }).output();
+  } catch {
+    return await probeAdapter();
+  }
+  try {
+    const line = new TextDecoder().decode(output.stdout).trim().split("\n").pop() ?? "null";
+    return output.success ? JSON.parse(line) as AdapterSummary | null : null;
+  } catch {
+    return null;
+  }
+}
+
 /**
  * The file URL of the installed `@tensorflow/tfjs-backend-wasm/dist/` directory (with its
  * `.wasm` binaries), resolved the way the import itself resolves, so it also finds Deno's
@@ -216,7 +261,7 @@ export async function initBackend(choice: BackendChoice = "auto"): Promise<Backe
 }
 
 async function initAuto(): Promise<BackendInfo> {
-  const adapter = (await probeAdapter()) ?? undefined;
+  const adapter = (await probeAdapterIsolated()) ?? undefined;
   let why: string;
   if (!adapter) {
     why = "no WebGPU adapter";

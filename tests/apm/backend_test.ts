@@ -14,6 +14,7 @@ import {
   initBackend,
   isSoftwareAdapter,
   probeAdapter,
+  probeAdapterIsolated,
   wasmDistUrl,
 } from "../../src/apm/backend.ts";
 
@@ -141,11 +142,15 @@ Deno.test({
 /** Runs `fn` with `navigator.gpu` hidden, as on a machine without WebGPU. */
 async function withoutWebGPU(fn: () => Promise<void>) {
   Object.defineProperty(navigator, "gpu", { value: undefined, configurable: true });
+  // `auto` probes in a child process: ask its WebGPU for a graphics API Linux does not have.
+  const saved = ["DENO_WEBGPU_BACKEND"].map((k) => [k, Deno.env.get(k)] as const);
+  for (const [k] of saved) Deno.env.set(k, Deno.build.os === "darwin" ? "dx12" : "metal");
   try {
     await fn();
   } finally {
     // Removing the own property uncovers Navigator.prototype's getter again.
     delete (navigator as { gpu?: unknown }).gpu;
+    for (const [k, v] of saved) v === undefined ? Deno.env.delete(k) : Deno.env.set(k, v);
   }
 }
 
@@ -164,6 +169,15 @@ Deno.test({
       });
     });
     assert.ok(navigator.gpu, "navigator.gpu restored");
+  },
+});
+
+Deno.test({
+  name: "probeAdapterIsolated reads the adapter in a child process, as probeAdapter does here",
+  ...tfTest,
+  fn: async () => {
+    assert.deepEqual(await probeAdapterIsolated(), await probeAdapter());
+    await withoutWebGPU(async () => assert.equal(await probeAdapterIsolated(), null));
   },
 });
 
