@@ -28,6 +28,7 @@ import { initBackend } from "../../src/apm/backend.ts";
 import { minIslandArea } from "../../src/apm/apm_config.ts";
 import { loadMobileNetV2Teacher } from "../../src/apm/teacher.ts";
 import { resizeRgbTensor } from "../../kernels/resize_rgb.ts";
+import { resizeRgbReference } from "../../kernels/resize_rgb_reference.ts";
 import { LEARNED_FIELD_OPTIONS, segmentField } from "../../src/islands/segment_field.ts";
 import { joinColor } from "../../src/islands/color_field.ts";
 import { downsampleLabelsMode } from "../../src/islands/adjusted_rand_index.ts";
@@ -134,13 +135,11 @@ const runFps: Record<string, number> = {};
 // The teacher alone, in this process: islands from its field are the bar the APM must clear.
 await initBackend("wasm");
 const teacher = await loadMobileNetV2Teacher(config.apm.teacherLayer, config.apm.teacherDim);
-async function teacherLabels(
-  rgb: Uint8Array,
-  width: number,
-  height: number,
-  grid: number,
-  colorWeight = 0,
-) {
+/**
+ * Islands cut from the teacher's field at `grid` (the teacher runs once): alone, and joined with
+ * the frame's colour as the engine joins the APM's field.
+ */
+async function teacherLabels(rgb: Uint8Array, width: number, height: number, grid: number) {
   const t = tf.tidy(() =>
     teacher.features(
       resizeRgbTensor(rgb, width, height, teacher.inputSize, teacher.inputSize),
@@ -153,12 +152,14 @@ async function teacherLabels(
   // The engine's smallest island; without colour, the options a teacher's field is cut with,
   // with it, the engine's own.
   const minArea = minIslandArea(config.apm, grid, grid);
-  return colorWeight > 0
-    ? segmentField(joinColor(field, rgb, width, height, colorWeight), {
+  const colors = resizeRgbReference(rgb, width, height, grid, grid);
+  return {
+    alone: segmentField(field, { minArea }),
+    withColor: segmentField(joinColor(field, colors, config.apm.colorWeight), {
       ...LEARNED_FIELD_OPTIONS,
       minArea,
-    })
-    : segmentField(field, { minArea });
+    }),
+  };
 }
 
 const peers = await PeerSegmenters.start();
@@ -234,14 +235,11 @@ try {
           labels[m] = trackers[m].assign(raw, width, height);
         }
         const g = config.apm.grid;
-        const own = trackers.teacher.assign(await teacherLabels(rgb, width, height, g), g, g);
+        const cut = await teacherLabels(rgb, width, height, g);
+        const own = trackers.teacher.assign(cut.alone, g, g);
         labels.teacher = upsampleLabels(own, g, g, rgb, width, height, width, height);
         // The teacher with the same colour the APM's islands get: what the APM adds over it.
-        const withColor = trackers["teacher-color"].assign(
-          await teacherLabels(rgb, width, height, g, config.apm.colorWeight),
-          g,
-          g,
-        );
+        const withColor = trackers["teacher-color"].assign(cut.withColor, g, g);
         labels["teacher-color"] = upsampleLabels(
           withColor,
           g,
@@ -372,7 +370,8 @@ try {
     for await (const f of segmentSource({ settings })) {
       const { rgb, width, height } = f.image;
       counts.apm.push(f.islands.length);
-      counts.teacher.push(new Set(await teacherLabels(rgb, width, height, config.apm.grid)).size);
+      const { alone } = await teacherLabels(rgb, width, height, config.apm.grid);
+      counts.teacher.push(new Set(alone).size);
       for (const m of ["felzenszwalb", "slic"] as const) {
         const raw = await peers.segment(m, rgb, width, height, tuned[m]);
         counts[m].push(new Set(raw).size);

@@ -6,6 +6,7 @@
  * @module
  */
 /// <reference lib="deno.worker" />
+import { resizeRgbReference } from "../../kernels/resize_rgb_reference.ts";
 import { joinColor } from "../islands/color_field.ts";
 import { createFeatureColorizer } from "../islands/feature_colors.ts";
 import { islandsFromField } from "../islands/island_map.ts";
@@ -56,7 +57,11 @@ async function handle(req: EngineRequest): Promise<void> {
   const field = { width: r.width, height: r.height, dim: r.dim, data: r.field };
   const colorWeight = engine.info.colorWeight;
   const joined = colorWeight > 0
-    ? joinColor(field, frame, req.width, req.height, colorWeight)
+    ? joinColor(
+      field,
+      resizeRgbReference(frame, req.width, req.height, r.width, r.height),
+      colorWeight,
+    )
     : field;
   const map = islandsFromField(joined, tracker, {
     ...LEARNED_FIELD_OPTIONS,
