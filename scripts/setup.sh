@@ -2,8 +2,8 @@
 # Installs what the server and its tests need on a Debian/Ubuntu machine that has only node and
 # npm: Deno (from the npm package `deno`), ffmpeg and Mesa's Vulkan driver (lavapipe, so WebGPU
 # works without a GPU). With --test, also what the tests need: GStreamer's RTSP server (a real
-# camera for the integration tests), Chromium (the viewer's browser test) and scikit-image (the
-# quality benchmark's peers). Idempotent: a second run only checks and returns quickly.
+# camera for the integration tests), Chromium (the viewer's browser test), scikit-image and
+# OpenCV (the quality benchmark's peers and its semi-real sequences). Idempotent: a second run only checks and returns quickly.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 for_tests=false
@@ -24,6 +24,10 @@ fi
 # The quality benchmark's peers (SLIC, Felzenszwalb) and their test run scikit-image.
 if $for_tests && ! /usr/bin/python3 -c "import skimage" >/dev/null 2>&1; then
   need_apt+=(python3-skimage)
+fi
+# MOG2 (a peer) and the semi-real sequences' renderer run OpenCV.
+if $for_tests && ! /usr/bin/python3 -c "import cv2" >/dev/null 2>&1; then
+  need_apt+=(python3-opencv)
 fi
 # The viewer's browser test drives Debian's Chromium (playwright's own browser download cannot
 # work offline).
@@ -46,6 +50,7 @@ if [ ${#need_apt[@]} -gt 0 ]; then
         ffmpeg) echo "setup: ffmpeg is missing and I cannot install it (not root, no sudo). Install it: 'sudo apt-get install ffmpeg' (or your OS's package manager), then run this again." >&2; exit 1 ;;
         mesa-vulkan-drivers) echo "setup: warning: no Vulkan driver found; WebGPU may be unavailable and the engine will use wasm. Install 'mesa-vulkan-drivers' to enable it." >&2 ;;
         python3-skimage) echo "setup: the peer segmenters' test needs scikit-image and cannot install it (not root, no sudo): 'sudo apt-get install python3-skimage'" >&2; exit 1 ;;
+        python3-opencv) echo "setup: the MOG2 peer and the semi-real sequences need OpenCV and cannot install it (not root, no sudo): 'sudo apt-get install python3-opencv'" >&2; exit 1 ;;
         chromium) echo "setup: the viewer test needs Chromium and cannot install it (not root, no sudo): 'sudo apt-get install chromium'" >&2; exit 1 ;;
         python3-gi) echo "setup: the tests need GStreamer's RTSP server and cannot install it (not root, no sudo): 'sudo apt-get install python3-gi gir1.2-gst-rtsp-server-1.0 gstreamer1.0-plugins-good gstreamer1.0-plugins-ugly'" >&2; exit 1 ;;
       esac

@@ -1,10 +1,13 @@
 /**
  * Quality metrics of the benchmark, as pure functions on label maps (one label per pixel,
  * row-major, `width * height`): matched IoU, boundary F-score, id switches over a sequence,
- * count stability for clips without ground truth, and (re-exported) the adjusted Rand index.
+ * count stability for clips without ground truth, object-only scores (truth objects matched
+ * one-to-one to islands: object mIoU, recall at IoU 0.5, per kind) and (re-exported) the
+ * adjusted Rand index.
  *
  * Labels are compared only for equality: their values carry no meaning, except that the
- * id-switch counter treats truth label 0 as background (as `streams/synthetic.ts` does).
+ * id-switch counter and the object scores treat truth label 0 as background (as
+ * `streams/synthetic.ts` and `bench/quality/semireal.ts` do).
  *
  * @module
  */
@@ -339,4 +342,193 @@ function compact(labels: Labels): { labels: Int32Array; count: number } {
     out[i] = k;
   }
   return { labels: out, count: index.size };
+}
+
+/** Options of {@linkcode matchObjects} and {@linkcode createObjectScorer}. */
+export interface ObjectMatchOptions {
+  /** Truth labels that are not objects. Default `[0]`. */
+  truthBackground?: readonly number[];
+  /**
+   * Predicted labels that are not islands, left out of the matching (e.g. `[0]` for a
+   * background subtractor whose 0 is "no object"). Default none: every predicted label is an
+   * island, whatever its value.
+   */
+  predIgnore?: readonly number[];
+}
+
+/** The objects of one frame matched to islands; see {@linkcode matchObjects}. */
+export interface ObjectFrameMatch {
+  /** The truth objects present in the frame, ascending. */
+  objects: number[];
+  /** Each object's matched IoU, 0 when it got no island; in the order of `objects`. */
+  iou: number[];
+  /** The predicted label matched to each object, or null; in the order of `objects`. */
+  matched: (number | null)[];
+  /** Object mIoU: the mean of `iou`. */
+  miou: number;
+  /** Recall at 0.5: the share of objects whose matched IoU is at least 0.5. */
+  recall50: number;
+  /** Distinct predicted labels in the frame (every label, ignored ones included). */
+  islands: number;
+}
+
+/**
+ * Object-only scores of one frame. The truth objects present (every truth label but
+ * `truthBackground`) are matched to distinct predicted islands by the one-to-one matching that
+ * maximises the total IoU (Hungarian algorithm over the IoU matrix objects x islands; the
+ * IoU counts every pixel of an island, background included, so an island that spills over the
+ * background scores lower). Unlike {@linkcode meanMatchedIoU}, the background is not an
+ * object: a frame is judged only by how well its objects stand out as islands.
+ *
+ * @returns null when the frame has no truth object (such frames are skipped).
+ * @throws {RangeError} if the maps differ in length or are empty.
+ */
+export function matchObjects(
+  pred: Labels,
+  truth: Labels,
+  options: ObjectMatchOptions = {},
+): ObjectFrameMatch | null {
+  const n = truth.length;
+  if (pred.length !== n || n === 0) {
+    throw new RangeError(`matchObjects: maps of ${pred.length} and ${n} pixels`);
+  }
+  const background = new Set(options.truthBackground ?? [0]);
+  const ignore = new Set(options.predIgnore ?? []);
+  const predArea = new Map<number, number>();
+  const objectIndex = new Map<number, number>(); // truth label -> row
+  const objectArea: number[] = [];
+  // Intersections, per island (label -> counts per object row): only islands that touch an
+  // object are candidates; an object matched to any other island would score 0 anyway.
+  const inter = new Map<number, number[]>();
+  for (let i = 0; i < n; i++) {
+    const p = pred[i];
+    predArea.set(p, (predArea.get(p) ?? 0) + 1);
+    const t = truth[i];
+    if (background.has(t)) continue;
+    let row = objectIndex.get(t);
+    if (row === undefined) {
+      objectIndex.set(t, row = objectArea.length);
+      objectArea.push(0);
+    }
+    objectArea[row]++;
+    if (ignore.has(p)) continue;
+    let counts = inter.get(p);
+    if (!counts) inter.set(p, counts = []);
+    counts[row] = (counts[row] ?? 0) + 1;
+  }
+  const rows = objectArea.length;
+  if (rows === 0) return null;
+  const islands = [...inter.keys()];
+  const cols = islands.length;
+  const cost = new Float64Array(rows * cols);
+  islands.forEach((p, c) => {
+    const counts = inter.get(p)!, area = predArea.get(p)!;
+    for (let r = 0; r < rows; r++) {
+      const o = counts[r] ?? 0;
+      // Cost = -IoU: the Hungarian algorithm minimises.
+      if (o > 0) cost[r * cols + c] = -o / (objectArea[r] + area - o);
+    }
+  });
+  const match = cols > 0 ? hungarian(cost, rows, cols) : new Int32Array(rows).fill(-1);
+  const order = [...objectIndex.entries()].sort((a, b) => a[0] - b[0]);
+  const iou: number[] = [], matched: (number | null)[] = [];
+  let sum = 0, hits = 0;
+  for (const [, r] of order) {
+    const c = match[r];
+    const v = c >= 0 ? -cost[r * cols + c] : 0;
+    // A zero-IoU "match" is the padding of the assignment, not an island found.
+    iou.push(v);
+    matched.push(v > 0 ? islands[c] : null);
+    sum += v;
+    if (v >= 0.5) hits++;
+  }
+  return {
+    objects: order.map(([t]) => t),
+    iou,
+    matched,
+    miou: sum / rows,
+    recall50: hits / rows,
+    islands: predArea.size,
+  };
+}
+
+/** Object scores of a kind (or of all objects) over the frames that show one. */
+export interface ObjectKindScores {
+  /** Frames with at least one object (of the kind). */
+  frames: number;
+  /** Mean over those frames of the frame's object mIoU. */
+  objectMIoU: number;
+  /** Mean over those frames of the frame's recall at 0.5. */
+  recall50: number;
+}
+
+/** Summary of {@linkcode createObjectScorer}. */
+export interface ObjectScores extends ObjectKindScores {
+  /** Frames added, with or without objects. */
+  framesSeen: number;
+  /** Mean distinct predicted labels a frame, over every frame added. */
+  islandsPerFrame: number;
+  /** The same scores per kind of object (only the objects of that kind count in a frame). */
+  byKind: Record<string, ObjectKindScores>;
+}
+
+/** Accumulates object scores over a sequence; see the factory. */
+export interface ObjectScorer {
+  /** Add one frame; returns its match (null when it shows no object). */
+  update(pred: Labels, truth: Labels): ObjectFrameMatch | null;
+  /** The scores so far (NaN where no frame counted yet). */
+  summary(): ObjectScores;
+}
+
+/**
+ * Object scores over a sequence, as the held-out check uses them: each frame is matched with
+ * {@linkcode matchObjects}; object mIoU and recall at 0.5 are means over the frames that show
+ * an object (frames without one are skipped), islands a frame is over every frame. `kinds`
+ * maps truth labels to a kind ("person", "car"; labels not in it count as "other") for the
+ * per-kind breakdown: in each frame, the mean over the objects of that kind present.
+ */
+export function createObjectScorer(
+  options: ObjectMatchOptions & { kinds?: ReadonlyMap<number, string> } = {},
+): ObjectScorer {
+  const kinds = options.kinds ?? new Map<number, string>();
+  const all = { frames: 0, miou: 0, recall: 0 };
+  const byKind = new Map<string, typeof all>();
+  let framesSeen = 0, islands = 0;
+  const finish = (a: typeof all): ObjectKindScores => ({
+    frames: a.frames,
+    objectMIoU: a.frames ? a.miou / a.frames : NaN,
+    recall50: a.frames ? a.recall / a.frames : NaN,
+  });
+  return {
+    update(pred, truth) {
+      const m = matchObjects(pred, truth, options);
+      framesSeen++;
+      islands += m ? m.islands : new Set(Array.from(pred)).size;
+      if (!m) return null;
+      all.frames++;
+      all.miou += m.miou;
+      all.recall += m.recall50;
+      const perKind = new Map<string, number[]>();
+      m.objects.forEach((t, i) => {
+        const k = kinds.get(t) ?? "other";
+        perKind.set(k, [...(perKind.get(k) ?? []), m.iou[i]]);
+      });
+      for (const [k, ious] of perKind) {
+        let acc = byKind.get(k);
+        if (!acc) byKind.set(k, acc = { frames: 0, miou: 0, recall: 0 });
+        acc.frames++;
+        acc.miou += ious.reduce((a, v) => a + v, 0) / ious.length;
+        acc.recall += ious.filter((v) => v >= 0.5).length / ious.length;
+      }
+      return m;
+    },
+    summary() {
+      return {
+        ...finish(all),
+        framesSeen,
+        islandsPerFrame: framesSeen ? islands / framesSeen : NaN,
+        byKind: Object.fromEntries([...byKind].map(([k, a]) => [k, finish(a)])),
+      };
+    },
+  };
 }

@@ -4,8 +4,10 @@ import {
   boundaryFScore,
   countStability,
   createIdSwitchCounter,
+  createObjectScorer,
   hungarian,
   idSwitches,
+  matchObjects,
   meanMatchedIoU,
   switchesPer100Frames,
 } from "../../bench/quality/metrics.ts";
@@ -156,4 +158,141 @@ Deno.test("countStability", () => {
   assert.equal(s.meanAbsChange, 2);
   assert.deepEqual(countStability([]), { mean: 0, std: 0, cv: 0, meanAbsChange: 0 });
   assert.deepEqual(countStability([3]), { mean: 3, std: 0, cv: 0, meanAbsChange: 0 });
+});
+
+Deno.test("matchObjects: a perfect, relabelled prediction; the background is no object", () => {
+  // Two objects on a 10x8 frame; the prediction cuts the background into many islands.
+  const truth = map(10, 8, (x, y) => (x < 3 && y < 3 ? 4 : x >= 6 && y >= 5 ? 9 : 0));
+  const pred = truth.map((t, i) => (t === 4 ? 100 : t === 9 ? -7 : 1000 + (i % 5)));
+  const m = matchObjects(pred, truth)!;
+  assert.deepEqual(m.objects, [4, 9]);
+  assert.deepEqual(m.iou, [1, 1]);
+  assert.deepEqual(m.matched, [100, -7]);
+  assert.equal(m.miou, 1);
+  assert.equal(m.recall50, 1);
+  assert.equal(m.islands, 7);
+  // meanMatchedIoU counts the background as an object, and it is cut into five pieces.
+  assert.ok(meanMatchedIoU(pred, truth) < 1);
+});
+
+Deno.test("matchObjects: halves, thirds, a merge, and a frame without objects", () => {
+  // 1 row: background, then object 1 on pixels 2-5, object 2 on pixels 6-7.
+  const truth = [0, 0, 1, 1, 1, 1, 2, 2];
+  // Object 1 split in two halves: its best fragment has IoU 1/2 (recall@0.5 counts it).
+  let m = matchObjects([0, 0, 5, 5, 6, 6, 7, 7], truth)!;
+  assert.deepEqual(m.iou, [0.5, 1]);
+  close(m.miou, 0.75);
+  assert.equal(m.recall50, 1);
+  // Split 1 + 3: the larger fragment has IoU 3/4; split into 3 (2 + 1 + 1): 2/4 exactly.
+  close(matchObjects([0, 0, 5, 6, 6, 6, 7, 7], truth)!.iou[0], 0.75);
+  m = matchObjects([0, 0, 5, 5, 6, 8, 7, 7], truth)!;
+  assert.deepEqual(m.iou, [0.5, 1]);
+  // Split 1 + 1 + 1 + 1: IoU 1/4, under 0.5.
+  m = matchObjects([0, 0, 5, 6, 8, 9, 7, 7], truth)!;
+  assert.deepEqual(m.iou, [0.25, 1]);
+  assert.equal(m.recall50, 0.5);
+  // Both objects in one island that also spills onto the background: one of them gets it
+  // (object 1: IoU 4/7 beats object 2's 2/7), the other nothing.
+  m = matchObjects([0, 3, 3, 3, 3, 3, 3, 3], truth)!;
+  assert.deepEqual(m.matched, [3, null]);
+  close(m.iou[0], 4 / 7);
+  assert.equal(m.iou[1], 0);
+  close(m.miou, 2 / 7);
+  assert.equal(m.recall50, 0.5);
+  // No truth object: skipped.
+  assert.equal(matchObjects([1, 2, 3], [0, 0, 0]), null);
+  assert.throws(() => matchObjects([1, 2], [0, 0, 0]), RangeError);
+  assert.throws(() => matchObjects([], []), RangeError);
+});
+
+Deno.test("matchObjects: predIgnore leaves a peer's background label out of the matching", () => {
+  const truth = [0, 0, 0, 0, 0, 0, 1, 1];
+  const pred = [0, 0, 0, 0, 0, 0, 0, 0];
+  // Every label an island: the object matches the whole-frame island, IoU 2/8.
+  close(matchObjects(pred, truth)!.miou, 0.25);
+  const m = matchObjects(pred, truth, { predIgnore: [0] })!;
+  assert.equal(m.miou, 0);
+  assert.deepEqual(m.matched, [null]);
+  assert.equal(m.islands, 1);
+  // Another truth background label.
+  assert.equal(matchObjects([1, 1, 2], [7, 7, 3], { truthBackground: [7] })!.miou, 1);
+});
+
+Deno.test("matchObjects maximises the total IoU one-to-one (brute force on random maps)", () => {
+  const rand = mulberry32(11);
+  const iou = (pred: Int32Array, truth: Int32Array, t: number, p: number) => {
+    let inter = 0, union = 0;
+    for (let i = 0; i < truth.length; i++) {
+      const a = truth[i] === t, b = pred[i] === p;
+      if (a && b) inter++;
+      if (a || b) union++;
+    }
+    return union ? inter / union : 0;
+  };
+  for (let trial = 0; trial < 150; trial++) {
+    const n = 30;
+    const truth = Int32Array.from({ length: n }, () => Math.floor(rand() * 4));
+    const pred = Int32Array.from({ length: n }, () => Math.floor(rand() * 5));
+    const m = matchObjects(pred, truth);
+    const objects = [...new Set(truth)].filter((t) => t !== 0).sort((a, b) => a - b);
+    if (objects.length === 0) {
+      assert.equal(m, null);
+      continue;
+    }
+    const islands = [...new Set(pred)];
+    // Best total IoU over every injective assignment of objects to islands (or to none).
+    let best = 0;
+    const go = (k: number, used: Set<number>, total: number) => {
+      if (k === objects.length) {
+        best = Math.max(best, total);
+        return;
+      }
+      go(k + 1, used, total);
+      for (const p of islands) {
+        if (used.has(p)) continue;
+        used.add(p);
+        go(k + 1, used, total + iou(pred, truth, objects[k], p));
+        used.delete(p);
+      }
+    };
+    go(0, new Set(), 0);
+    assert.ok(m);
+    assert.deepEqual(m.objects, objects);
+    close(m.miou * objects.length, best);
+    // The reported IoUs are those of the reported islands.
+    m.matched.forEach((p, i) => {
+      close(m.iou[i], p === null ? 0 : iou(pred, truth, objects[i], p));
+    });
+    const found = m.matched.filter((p) => p !== null);
+    assert.equal(new Set(found).size, found.length, "islands used once");
+  }
+});
+
+Deno.test("createObjectScorer: means over frames with objects, per kind, islands a frame", () => {
+  const kinds = new Map([[1, "person"], [2, "car"]]);
+  const scorer = createObjectScorer({ kinds });
+  const truth = [0, 0, 1, 1, 1, 1, 2, 2];
+  // Frame 1: person IoU 1/2, car 1.
+  assert.ok(scorer.update([0, 0, 5, 5, 6, 6, 7, 7], truth));
+  // Frame 2: no object: skipped for the scores, counted for islands a frame.
+  assert.equal(scorer.update([0, 1, 2, 3, 4, 5, 6, 7], [0, 0, 0, 0, 0, 0, 0, 0]), null);
+  // Frame 3: only the person, found exactly.
+  assert.ok(scorer.update([0, 0, 5, 5, 5, 5, 0, 0], [0, 0, 1, 1, 1, 1, 0, 0]));
+  const s = scorer.summary();
+  assert.equal(s.frames, 2);
+  assert.equal(s.framesSeen, 3);
+  close(s.objectMIoU, (0.75 + 1) / 2);
+  close(s.recall50, 1);
+  close(s.islandsPerFrame, (4 + 8 + 2) / 3);
+  assert.deepEqual(Object.keys(s.byKind).sort(), ["car", "person"]);
+  assert.equal(s.byKind.person.frames, 2);
+  close(s.byKind.person.objectMIoU, (0.5 + 1) / 2);
+  assert.equal(s.byKind.car.frames, 1);
+  close(s.byKind.car.objectMIoU, 1);
+  // Nothing added yet: NaN, not 0.
+  assert.ok(Number.isNaN(createObjectScorer().summary().objectMIoU));
+  // Labels without a kind are "other".
+  const other = createObjectScorer();
+  other.update([1, 1], [3, 3]);
+  assert.equal(other.summary().byKind.other.objectMIoU, 1);
 });
