@@ -1,11 +1,15 @@
 /**
  * Frames per second of a configuration on this machine: runs the real pipeline (source ->
- * engine Worker -> islands) on a synthetic source that offers more frames than the engine can
- * take, so the engine is never idle, and reports what it processed after a warm-up.
+ * engine Worker -> islands) on a source that offers more frames than the engine can take, so the
+ * engine is never idle, and reports what it processed after a warm-up, with the stream's
+ * geometry (source, working frame, grid).
  *
  *   deno run -A bench/fps.ts [--seconds 60] [--warmup 10] [--source-fps 30] [server options]
  *
- * Server options are those of `src/main.ts` (e.g. `--steps-per-frame 4 --backend webgpu`).
+ * Server options are those of `src/main.ts` (e.g. `--steps-per-frame 4 --backend webgpu`). The
+ * source is the synthetic scene at `--source-fps` unless `--source` names another, e.g. a 16:9
+ * file played in a loop: `--source file:///clips/street.mp4?loop=1 --frame-size 640` (files are
+ * resampled to `--source-fps` too).
  */
 import { parseArgs } from "node:util";
 import { splitArgs } from "./_split_args.ts";
@@ -24,9 +28,10 @@ const { values } = parseArgs({
 });
 const config = loadConfig(rest);
 const sourceFps = +values["source-fps"]!;
+const source = rest.includes("--source") ? config.source : `synthetic:?fps=${sourceFps}`;
 const stream = new StreamPipeline({
   id: "bench",
-  settings: { ...streamDefaults(config), source: `synthetic:?fps=${sourceFps}`, fps: sourceFps },
+  settings: { ...streamDefaults(config), source, fps: sourceFps },
 });
 const latencies: number[] = [];
 let received = 0;
@@ -40,6 +45,9 @@ stream.subscribe((msg) => {
 });
 stream.start();
 while (stream.status().state === "starting") await new Promise((r) => setTimeout(r, 100));
+if (stream.status().state !== "running") {
+  throw new Error(`the stream did not start: ${stream.status().error ?? stream.status().state}`);
+}
 await new Promise((r) => setTimeout(r, +values.warmup! * 1000));
 const before = stream.status();
 measuring = true;
@@ -57,6 +65,8 @@ console.log(JSON.stringify(
     machine: `${Deno.build.os}-${Deno.build.arch}, ${navigator.hardwareConcurrency} cores`,
     backend: after.engine?.backend.name,
     teacher: after.engine?.teacher,
+    source: stream.displaySource,
+    geometry: after.geometry,
     apm: config.apm,
     seconds: Math.round(seconds),
     processedFps: +(received / seconds).toFixed(2),

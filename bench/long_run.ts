@@ -52,8 +52,6 @@ const settings = applyStreamOptions(config, {
   weather,
   fps,
 });
-const grid = settings.apm.grid;
-const side = grid * settings.apm.patch;
 
 interface Row {
   frames: string;
@@ -84,9 +82,10 @@ console.log(
 console.log(`| --- | --- | --- | --- | --- | --- | --- | --- | --- |`);
 const started = performance.now();
 for await (const f of segmentSource({ settings, frames })) {
-  const truth =
-    renderSyntheticFrame({ width: side, height: side, seed, objects, fps }, f.frame).truth;
-  const gt = downsampleLabelsMode(truth, side, side, grid, grid);
+  // The truth at the working frame the engine saw, brought to its island map's lattice.
+  const { width, height } = f.image;
+  const truth = renderSyntheticFrame({ width, height, seed, objects, fps }, f.frame).truth;
+  const gt = downsampleLabelsMode(truth, width, height, f.width, f.height);
   acc.ari += adjustedRandIndex(gt, f.labels);
   acc.loss += f.loss ?? 0;
   acc.islands += f.islands.length;

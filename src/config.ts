@@ -9,6 +9,7 @@ import { parseArgs } from "node:util";
 import { type ApmConfig, DEFAULT_APM_CONFIG, validateApmConfig } from "./apm/apm_config.ts";
 import type { BackendChoice } from "./apm/backend.ts";
 import { parseWeatherSchedule } from "../streams/weather_schedule.ts";
+import { checkFrameSize, DEFAULT_FRAME_SIZE } from "../streams/frame_geometry.ts";
 import { STREAM_ID_PATTERN } from "./pipeline/stream_id.ts";
 
 /** What one stream runs with: its source and every per-stream option. */
@@ -21,6 +22,11 @@ export interface StreamSettings {
   realtime: boolean;
   /** Live sources: restart one that delivers no frame for this many seconds. */
   stallTimeout: number;
+  /**
+   * Long side of the working frame in pixels, aspect kept, never above the source's own size;
+   * 0 = the source's own size (see `workingFrameSize` in streams/frame_geometry.ts).
+   */
+  frameSize: number;
   backend: BackendChoice;
   apm: ApmConfig;
 }
@@ -222,6 +228,14 @@ export const OPTIONS: OptionSpec[] = [
     (c, v) => c.stallTimeout = +v,
   ),
   opt(
+    "frame-size",
+    T,
+    "int",
+    DEFAULT_FRAME_SIZE,
+    "long side of the working frame in pixels, the source's aspect kept and never upscaled (0 = the source's own size; else 64-4096)",
+    (c, v) => c.frameSize = +v,
+  ),
+  opt(
     "weather",
     T,
     "string",
@@ -242,7 +256,7 @@ export const OPTIONS: OptionSpec[] = [
     T,
     "int",
     apm.grid,
-    "APM grid side: the island map is grid x grid",
+    "APM grid: about grid x grid cells shaped like the frame (32: 32x32 square, 43x24 at 16:9)",
     (c, v) => c.apm.grid = +v,
   ),
   opt(
@@ -250,7 +264,7 @@ export const OPTIONS: OptionSpec[] = [
     T,
     "int",
     apm.patch,
-    "pixels per column patch; frames are resized to grid*patch square",
+    "pixels per column patch: the column module sees the frame at gridW*patch x gridH*patch",
     (c, v) => c.apm.patch = +v,
   ),
   opt(
@@ -258,7 +272,7 @@ export const OPTIONS: OptionSpec[] = [
     T,
     "int",
     apm.lattice,
-    "side of the lattice the field is queried on and islands cut from (0 = the grid; up to 256)",
+    "long side of the lattice the field is queried on and islands cut from, the short side following the grid's aspect (0 = the grid; up to 256)",
     (c, v) => c.apm.lattice = +v,
   ),
   opt(
@@ -268,6 +282,23 @@ export const OPTIONS: OptionSpec[] = [
     apm.colorWeight,
     "share of island agreement given to the frame's colour, the rest to the APM's features",
     (c, v) => c.apm.colorWeight = +v,
+  ),
+  opt(
+    "foreground",
+    T,
+    "boolean",
+    apm.foreground,
+    "cut islands of what moved or changed against the stream's learnt usual scene, at the " +
+      "frame's pixels (false: islands of the field and colour alone, at the lattice)",
+    (c, v) => c.apm.foreground = v as boolean,
+  ),
+  opt(
+    "max-background",
+    T,
+    "int",
+    apm.maxBackground,
+    "with --foreground: at most this many background islands",
+    (c, v) => c.apm.maxBackground = +v,
   ),
   opt(
     "min-island",
@@ -482,8 +513,8 @@ export function loadConfig(
 
 /** The per-stream part of a configuration (a deep copy). */
 export function streamDefaults(c: StreamSettings): StreamSettings {
-  const { source, fps, weather, realtime, stallTimeout, backend } = c;
-  return { source, fps, weather, realtime, stallTimeout, backend, apm: { ...c.apm } };
+  const { source, fps, weather, realtime, stallTimeout, frameSize, backend } = c;
+  return { source, fps, weather, realtime, stallTimeout, frameSize, backend, apm: { ...c.apm } };
 }
 
 /**
@@ -536,12 +567,15 @@ function readStreamOption(c: StreamSettings, flag: string): string | number | bo
     fps: c.fps,
     realtime: c.realtime,
     "stall-timeout": c.stallTimeout,
+    "frame-size": c.frameSize,
     weather: c.weather,
     backend: c.backend,
     grid: a.grid,
     patch: a.patch,
     lattice: a.lattice,
     "color-weight": a.colorWeight,
+    foreground: a.foreground,
+    "max-background": a.maxBackground,
     "min-island": a.minIsland,
     hidden: a.hidden,
     depth: a.depth,
@@ -586,6 +620,7 @@ function emptyConfig(): ServerConfig {
     weather: "",
     realtime: true,
     stallTimeout: 10,
+    frameSize: DEFAULT_FRAME_SIZE,
     backend: "auto",
     apm: { ...DEFAULT_APM_CONFIG },
   };
@@ -670,6 +705,11 @@ function validateStream(c: StreamSettings, prefix: string) {
   }
   if (!(c.stallTimeout > 0)) {
     throw new ConfigError(`${name("stall-timeout")} must be a positive number of seconds`);
+  }
+  try {
+    checkFrameSize(c.frameSize, name("frame-size"));
+  } catch (err) {
+    throw new ConfigError((err as Error).message);
   }
   if (c.weather !== "") {
     try {

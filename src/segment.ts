@@ -14,8 +14,7 @@ import {
   type StreamSettings,
 } from "./config.ts";
 import { prepareJsonMap } from "./islands/wire_json.ts";
-import { summarizeIslands } from "./islands/summarize.ts";
-import { upsampleLabels } from "./islands/upsample_labels.ts";
+import { resampleLabels, resampleMap } from "./islands/resample_labels.ts";
 import { segmentSource } from "./pipeline/segment_source.ts";
 import { drawIslandOverlay } from "./server/image/overlay.ts";
 import { checkOutputPath, openRawVideoEncoder, type RawVideoEncoder } from "../streams/ffmpeg.ts";
@@ -32,8 +31,11 @@ interface CommandLine {
   out: string;
   overlay?: string;
   frames?: number;
-  /** Labels at the map's own lattice ("grid") or at the frame the engine saw ("frame"). */
-  resolution: "grid" | "frame";
+  /**
+   * Labels at the map's own lattice ("grid"), at the working frame the engine saw ("frame") or
+   * at the source's own size ("source").
+   */
+  resolution: "grid" | "frame" | "source";
   settings: StreamSettings;
   mediaRoot: string;
   descriptor: SourceDescriptor;
@@ -52,8 +54,10 @@ function usage(): string {
   --out FILE             write one JSON island message per frame, one a line (required)
   --overlay FILE         also write the frames with their islands drawn (H.264, source fps)
   --frames N             stop after N frames (required for synthetic: and ?loop=1 files)
-  --resolution R         labels at "grid" (the map's own lattice, default) or "frame" (the
-                         frame the engine saw, grid*patch square; edge-aware, colour-guided)
+  --resolution R         labels (and island summaries) at "grid" (the map's own lattice,
+                         default), "frame" (the working frame the engine saw, --frame-size at
+                         the source's aspect) or "source" (the source's own width and height);
+                         finer than the lattice: upsampled edge-aware, colour-guided
   --help
 
 Options of the server that apply (environment variables and --config too):
@@ -120,8 +124,10 @@ function parseCommandLine(args: string[]): CommandLine | null {
   }
 
   const resolution = own.resolution ?? "grid";
-  if (resolution !== "grid" && resolution !== "frame") {
-    throw new UsageError(`--resolution must be "grid" or "frame", got "${resolution}"`);
+  if (resolution !== "grid" && resolution !== "frame" && resolution !== "source") {
+    throw new UsageError(
+      `--resolution must be "grid", "frame" or "source", got "${resolution}"`,
+    );
   }
 
   let config;
@@ -167,18 +173,16 @@ async function segment(cmd: CommandLine, out: WritableStreamDefaultWriter<Uint8A
     const { settings, frames, mediaRoot } = cmd;
     for await (const f of segmentSource({ settings, frames, mediaRoot })) {
       const { width, height, rgb } = f.image;
-      // Frame-resolution labels serve both the overlay and `--resolution frame`.
-      const fine = cmd.overlay !== undefined || cmd.resolution === "frame"
-        ? upsampleLabels(f.labels, f.width, f.height, rgb, width, height, width, height)
-        : null;
       // Summaries in the units of the labels written, so each line is a whole contract message.
-      const map = cmd.resolution === "frame"
-        ? { ...f, width, height, labels: fine!, islands: summarizeIslands(fine!, width, height) }
-        : f;
-      await out.write(utf8.encode(prepareJsonMap(map)(0, 0) + "\n"));
+      const map = resampleMap(f, cmd.resolution);
+      await out.write(utf8.encode(prepareJsonMap({ ...f, ...map })(0, 0) + "\n"));
       if (cmd.overlay !== undefined) {
+        // The working frame, at the source's aspect, with its islands at its own pixels.
+        const fine = map.width === width && map.height === height
+          ? map.labels
+          : resampleLabels(f, "frame").labels;
         video ??= openRawVideoEncoder({ width, height, fps, output: cmd.overlay });
-        await video.write(drawIslandOverlay(rgb, width, height, fine!, width, height));
+        await video.write(drawIslandOverlay(rgb, width, height, fine, width, height));
       }
       count++;
       engineMs += f.timings.preprocessMs + f.timings.trainMs + f.timings.islandsMs;

@@ -1,11 +1,14 @@
 /**
- * The one module that runs ffmpeg: decodes an input to raw `rgb24` frames on a pipe, and encodes
- * raw `rgb24` frames from a pipe to an H.264 video file.
+ * The one module that runs ffmpeg: decodes an input to raw `rgb24` frames on a pipe, encodes
+ * raw `rgb24` frames from a pipe to an H.264 video file, and asks ffprobe for the size of an
+ * input's video.
  *
  * fluent-ffmpeg (archived upstream) is used only here, so that replacing it touches one file.
  * Under Deno it spawns ffmpeg through `node:child_process`. Before the first spawn in a
  * process it runs `ffmpeg -formats` and `ffmpeg -encoders` once (its capability check,
- * cached afterwards), so the first start takes about 0.2 s longer.
+ * cached afterwards), so the first start takes about 0.2 s longer. The probe runs ffprobe
+ * itself, not through fluent-ffmpeg's `ffprobe()`: that one hands back no process, so a probe
+ * of a camera that hangs could not be killed at its timeout.
  *
  * @module
  */
@@ -360,6 +363,126 @@ export function openRawVideoEncoder(
       return closed;
     },
   };
+}
+
+/** Default {@linkcode VideoProbeOptions.timeoutMs}. */
+export const DEFAULT_PROBE_TIMEOUT_MS = 15_000;
+
+/** Options for {@linkcode probeVideo}. */
+export interface VideoProbeOptions {
+  /** What ffprobe gets after `-i`; already validated (see `source_uri.ts`). */
+  input: string;
+  /** Protocols ffprobe may open (`-protocol_whitelist`); `""` allows none (capture devices). */
+  protocolWhitelist: string;
+  /**
+   * Input options (see `ffmpeg_input.ts`): the same as for decoding, so a camera is reached the
+   * same way. `-stream_loop` is left out (ffprobe reads the first pass only).
+   */
+  inputOptions?: readonly string[];
+  /** ffprobe is killed (and reaped) after this long, ms. Default 15 s. */
+  timeoutMs?: number;
+  /** Aborting kills ffprobe at once; the promise rejects. */
+  signal?: AbortSignal;
+}
+
+/** What ffprobe says of the first video stream, as stored (before rotation and SAR). */
+export interface VideoProbe {
+  /** Coded picture width and height, pixels. */
+  width: number;
+  height: number;
+  /** Sample (pixel) aspect ratio as `[num, den]`; `[1, 1]` when unknown or unset. */
+  sampleAspect: [number, number];
+  /** Display rotation in degrees (side data or the legacy `rotate` tag); 0 when none. */
+  rotation: number;
+}
+
+/**
+ * Reads the size of `input`'s first video stream with ffprobe: storage size, sample aspect
+ * ratio and rotation (`frame_geometry.ts` turns them into what decoding delivers).
+ *
+ * @throws {Error} with ffprobe's reason (credentials redacted) when it cannot open the input,
+ * finds no video stream, or runs past the timeout.
+ *
+ * @example
+ * ```ts
+ * await probeVideo({ input: "file:/clips/a.mp4", protocolWhitelist: "file" });
+ * // { width: 1920, height: 1080, sampleAspect: [1, 1], rotation: 0 }
+ * ```
+ */
+export async function probeVideo(
+  { input, protocolWhitelist, inputOptions = [], timeoutMs = DEFAULT_PROBE_TIMEOUT_MS, signal }:
+    VideoProbeOptions,
+): Promise<VideoProbe> {
+  if (!(timeoutMs > 0)) throw new RangeError(`timeoutMs must be > 0, got ${timeoutMs}`);
+  signal?.throwIfAborted();
+  const options: string[] = [];
+  for (let i = 0; i < inputOptions.length; i++) {
+    if (inputOptions[i] === "-stream_loop") i++;
+    else options.push(inputOptions[i]);
+  }
+  const timeout = AbortSignal.timeout(timeoutMs);
+  const shown = redactUri(input);
+  let out: Deno.CommandOutput;
+  try {
+    out = await new Deno.Command("ffprobe", {
+      args: [
+        ...["-hide_banner", "-v", "error"],
+        ...["-protocol_whitelist", protocolWhitelist, ...options],
+        ...["-select_streams", "v:0", "-of", "json"],
+        "-show_entries",
+        "stream=width,height,sample_aspect_ratio:stream_tags=rotate:stream_side_data=rotation",
+        ...["-i", input],
+      ],
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
+      signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
+    }).output();
+  } catch (err) {
+    throw new Error(`cannot run ffprobe on ${shown}: ${redactUri((err as Error).message)}`);
+  }
+  signal?.throwIfAborted();
+  if (timeout.aborted) {
+    throw new Error(`ffprobe found no video in ${shown} within ${timeoutMs} ms (killed)`);
+  }
+  const stderr = stderrTail(new TextDecoder().decode(out.stderr));
+  if (!out.success) {
+    throw new Error(`ffprobe cannot read ${shown}: ${stderr || `exit ${out.code}`}`);
+  }
+  return parseVideoProbe(new TextDecoder().decode(out.stdout), shown);
+}
+
+/**
+ * The first video stream of ffprobe's JSON (`-of json -show_entries stream=...`), checked.
+ * Exported for tests.
+ *
+ * @throws {Error} naming `shown` when there is no video stream with a size.
+ */
+export function parseVideoProbe(json: string, shown: string): VideoProbe {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(json);
+  } catch {
+    throw new Error(`ffprobe gave no readable answer for ${shown}`);
+  }
+  const stream = (parsed as { streams?: Record<string, unknown>[] })?.streams?.[0];
+  const width = Number(stream?.width), height = Number(stream?.height);
+  if (
+    !stream || !(Number.isInteger(width) && width > 0 && Number.isInteger(height) && height > 0)
+  ) {
+    throw new Error(`${shown} has no video stream with a known size (ffprobe found none)`);
+  }
+  const sar = /^(\d+):(\d+)$/.exec(String(stream.sample_aspect_ratio ?? ""));
+  const sampleAspect: [number, number] = sar && +sar[1] > 0 && +sar[2] > 0
+    ? [+sar[1], +sar[2]]
+    : [1, 1];
+  const sideData = Array.isArray(stream.side_data_list) ? stream.side_data_list : [];
+  const fromSideData = sideData
+    .map((d) => Number((d as Record<string, unknown>)?.rotation))
+    .find((r) => Number.isFinite(r));
+  const fromTag = Number((stream.tags as Record<string, unknown> | undefined)?.rotate);
+  const rotation = fromSideData ?? (Number.isFinite(fromTag) ? fromTag : 0);
+  return { width, height, sampleAspect, rotation };
 }
 
 /** The last lines of ffmpeg's stderr, one line, without the `@ 0x…` addresses it prints. */

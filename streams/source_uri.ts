@@ -26,6 +26,12 @@ export interface SyntheticSourceDescriptor {
   scale: number;
   /** Frames per second the scene is generated at. */
   fps: number;
+  /**
+   * The scene's own size (`?size=WxH`), what a camera's resolution is to a real source: the
+   * working frame is fitted to it (`--frame-size`) and the scene rendered at that.
+   */
+  width: number;
+  height: number;
 }
 
 /** A local video file, checked to exist and to be a regular file. */
@@ -106,7 +112,12 @@ export const SYNTHETIC_DEFAULTS: Readonly<Omit<SyntheticSourceDescriptor, "kind"
   objects: 4,
   scale: 1,
   fps: 10,
+  width: 224,
+  height: 224,
 };
+
+/** Range of each side of the `synthetic:` `size` parameter, pixels. */
+export const SYNTHETIC_SIZE_RANGE: readonly [number, number] = [8, 4096];
 
 /** Range of the `synthetic:` `scale` parameter. */
 export const SYNTHETIC_SCALE_RANGE: readonly [number, number] = [0.1, 2];
@@ -125,8 +136,8 @@ export const MAX_WEBCAM_SIDE = 8192;
 
 /** The accepted forms, as told to the user in every rejection. */
 export const SOURCE_FORMS =
-  "accepted forms: 'synthetic:' with optional ?seed=N&objects=N&scale=S&fps=N, a path to a local " +
-  "video file (absolute or relative; write './name' if the name contains ':'), " +
+  "accepted forms: 'synthetic:' with optional ?seed=N&objects=N&scale=S&fps=N&size=WxH, " +
+  "a path to a local video file (absolute or relative; write './name' if the name contains ':'), " +
   "a file:///absolute/path URL with optional ?loop=1, " +
   "rtsp://[user:password@]host[:port]/path or rtsps://... with optional ?transport=tcp|udp, " +
   "http(s)://host/path (MJPEG, HLS or a video file), " +
@@ -204,7 +215,8 @@ const CONTROL = /\p{Cc}/u;
  *
  * @example
  * ```ts
- * parseSourceUri("synthetic:?seed=3"); // { kind: "synthetic", seed: 3, objects: 4, scale: 1, fps: 10 }
+ * parseSourceUri("synthetic:?seed=3&size=640x360");
+ * // { kind: "synthetic", seed: 3, objects: 4, scale: 1, fps: 10, width: 640, height: 360 }
  * parseSourceUri("fixtures/boring.mp4"); // { kind: "file", path: "/work/main/fixtures/boring.mp4" }
  * parseSourceUri("rtsp://admin:pw@cam/live?transport=udp");
  * // { kind: "rtsp", url: "rtsp://admin:pw@cam/live", transport: "udp" }
@@ -412,7 +424,7 @@ function parseSynthetic(rest: string, shown: string): SyntheticSourceDescriptor 
   if (rest !== "" && !rest.startsWith("?")) {
     throw new SourceError(
       `Source ${shown}: 'synthetic:' takes only query parameters, e.g. ` +
-        `'synthetic:?seed=3&objects=4&scale=1&fps=10'`,
+        `'synthetic:?seed=3&objects=4&scale=1&fps=10&size=224x224'`,
     );
   }
   const descriptor: SyntheticSourceDescriptor = { kind: "synthetic", ...SYNTHETIC_DEFAULTS };
@@ -445,10 +457,24 @@ function parseSynthetic(rest: string, shown: string): SyntheticSourceDescriptor 
         descriptor.fps = fps;
         break;
       }
+      case "size": {
+        const match = /^(\d{1,5})x(\d{1,5})$/.exec(value);
+        const [width, height] = match ? [Number(match[1]), Number(match[2])] : [0, 0];
+        const [lo, hi] = SYNTHETIC_SIZE_RANGE;
+        if (!match || width < lo || height < lo || width > hi || height > hi) {
+          throw new SourceError(
+            `Source ${shown}: size must be WIDTHxHEIGHT, each an integer in [${lo}, ${hi}], ` +
+              `e.g. 640x360, got '${value}'`,
+          );
+        }
+        descriptor.width = width;
+        descriptor.height = height;
+        break;
+      }
       default:
         throw new SourceError(
           `Source ${shown}: unknown parameter '${key}' for 'synthetic:'; known: seed, objects, ` +
-            `scale, fps`,
+            `scale, fps, size`,
         );
     }
   }

@@ -4,7 +4,10 @@
  *
  * It exists so that the perception stages can be tested and demonstrated without a camera:
  * every frame comes with `truth`, the id of the object each pixel shows. The scene is defined
- * in units of the frame size, so it looks the same at any resolution. The background is
+ * in units of the frame size, so it looks the same at any resolution; lengths use one unit for
+ * both axes (the long side for the background, `sqrt(width * height)` for the objects), so a
+ * 16:9 frame shows a wider scene, not a square one stretched: textures stay isotropic and
+ * objects cover the same share of the frame as on a square one. The background is
  * desaturated (grey-brown value noise with faint stripes and a faint checker); objects are
  * saturated two-colour patterns (stripes, checker, dots, rings, plaid, zigzag), so they differ
  * from the background by texture and colour, and from each other by both too.
@@ -148,12 +151,14 @@ function buildScene(
   const hueStart = rand();
   const sprites: Sprite[] = [];
   const placed: Box[] = [];
+  // Object sizes and speeds in one unit for both axes (the width of a square frame).
+  const unit = Math.sqrt(width * height);
   for (let i = 0; i < objects; i++) {
     // Golden-ratio hue steps keep the objects' colours far apart from each other.
     const hue = (hueStart + i * 0.618034) % 1;
     const fracW = (0.15 + 0.1 * rand()) * scale;
     const aspect = 0.75 + 0.55 * rand();
-    const w = Math.max(3, Math.round(fracW * width));
+    const w = Math.max(3, Math.min(width, Math.round(fracW * unit)));
     const h = Math.max(3, Math.min(Math.round(0.45 * height), Math.round(w * aspect)));
     const speed = 0.05 + 0.07 * rand(); // frame sizes per second: slow drift
     const angle = 2 * Math.PI * rand();
@@ -165,7 +170,12 @@ function buildScene(
       phase: [rand(), rand(), rand(), rand()],
     });
     // In units of the frame, from the unrounded size, so the layout is alike at any resolution.
-    const box = { w: fracW, h: Math.min(0.45, (fracW * aspect * width) / height), x: 0, y: 0 };
+    const box = {
+      w: Math.min(1, fracW * (unit / width)),
+      h: Math.min(0.45, (fracW * aspect * unit) / height),
+      x: 0,
+      y: 0,
+    };
     const [x0, y0] = place(box, placed, rand);
     placed.push(box);
     sprites.push({
@@ -173,8 +183,8 @@ function buildScene(
       x0,
       y0,
       // Velocities are in units of the free range, so the speed is scaled back to frames.
-      vx: (speed * Math.cos(angle)) / Math.max(0.05, 1 - w / width),
-      vy: (speed * Math.sin(angle)) / Math.max(0.05, 1 - h / height),
+      vx: (speed * Math.cos(angle) * (unit / width)) / Math.max(0.05, 1 - w / width),
+      vy: (speed * Math.sin(angle) * (unit / height)) / Math.max(0.05, 1 - h / height),
     });
   }
   return { background, objects: sprites };
@@ -258,13 +268,15 @@ function renderBackground(width: number, height: number, rand: () => number): Ui
   const stripeAngle = Math.PI * rand();
   const stripeCos = Math.cos(stripeAngle);
   const stripeSin = Math.sin(stripeAngle);
-  const stripePeriod = 0.06 + 0.03 * rand(); // in frame widths
+  const stripePeriod = 0.06 + 0.03 * rand(); // in long sides of the frame
   const checkerCells = 8 + Math.floor(5 * rand());
   const out = new Uint8Array(width * height * 3);
+  // One unit for both axes, the long side: square checker cells and noise on any frame.
+  const long = Math.max(width, height);
   for (let y = 0; y < height; y++) {
-    const v = y / height;
+    const v = y / long;
     for (let x = 0; x < width; x++) {
-      const u = x / width;
+      const u = x / long;
       const n = 0.65 * coarse(u, v) + 0.35 * fine(u, v);
       const m = mix(u, v);
       const stripe = Math.sin((2 * Math.PI * (u * stripeCos + v * stripeSin)) / stripePeriod);

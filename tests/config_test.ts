@@ -159,3 +159,27 @@ Deno.test("server options: auth mode, CORS origins and limits are checked", () =
     (e) => e instanceof ConfigError && !String(e.message).includes(secret),
   );
 });
+
+Deno.test("--frame-size: default 640, 0 or 64..4096, per stream, from flag, environment or file", () => {
+  assert.equal(loadConfig([], noEnv).frameSize, 640);
+  assert.equal(loadConfig(["--frame-size", "0"], noEnv).frameSize, 0);
+  assert.equal(loadConfig([], (n) => ({ ISLANDS_FRAME_SIZE: "1280" })[n]).frameSize, 1280);
+  const file = JSON.stringify({ "frame-size": 320, streams: [{ id: "a", source: "synthetic:" }] });
+  const c = loadConfig(["--config", "f.json"], noEnv, () => file);
+  assert.equal(c.streams[0].settings.frameSize, 320, "the file's value is each stream's default");
+  for (const bad of ["32", "5000", "1.5", "63"]) {
+    assert.throws(
+      () => loadConfig(["--frame-size", bad], noEnv),
+      /--frame-size( \(ISLANDS_FRAME_SIZE\))? (must be an integer|must be 0 \(the source's own size\) or an integer from 64 to 4096)/,
+      bad,
+    );
+  }
+  const base = loadConfig([], noEnv);
+  const s = applyStreamOptions(base, { "frame-size": 1920 });
+  assert.equal(s.frameSize, 1920);
+  assert.equal(streamSettingsAsOptions(s)["frame-size"], 1920);
+  assert.throws(
+    () => applyStreamOptions(base, { "frame-size": 10 }),
+    /options\.frame-size must be 0 \(the source's own size\) or an integer from 64 to 4096/,
+  );
+});

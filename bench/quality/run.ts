@@ -3,30 +3,46 @@
  * very same frames, clear and under weather, with ablations of the adaptation.
  *
  *   deno run -A bench/quality/run.ts [--seeds 1,2,3] [--ablation-seeds 1,2] [--frames 200]
- *     [--clip PATH] [--json out/quality.json] [--object-scale 1] [server options]
+ *     [--clip PATH] [--json out/quality.json] [--object-scale 1] [--size WxH] [server options]
  *
  * - Sequences: the synthetic generator (exact per-pixel ground truth), one scene per seed with
- *   3-6 objects (15-25% of the width, or scaled by `--object-scale`: 0.25 is pedestrian-sized), each run clear and under the schedule clear -> fog 3 -> snow 3 -> clear
- *   (5 s each, 2 s ramps, at 10 fps). Every frame is processed (`segmentSource`, none dropped).
- * - Peers: tuned once on clear frames of a scene no sequence uses (seed 100), for the best mean
- *   ARI, then held fixed, as our own island parameters are.
- * - Metrics at the frame's pixels (224 x 224 by default): ARI, mean IoU of Hungarian-matched
- *   objects, boundary F (2 px), id switches per 100 frames (peers' labels get our IoU id tracker,
+ *   3-6 objects (15-25% of the width, or scaled by `--object-scale`: 0.25 is pedestrian-sized),
+ *   each run clear and under the schedule clear -> fog 3 -> snow 3 -> clear (5 s each, 2 s
+ *   ramps, at 10 fps). Every frame is processed (`segmentSource`, none dropped). The scenes are
+ *   the generator's 224 x 224 unless `--size WxH` (e.g. 640x360, a camera's shape) is given; the
+ *   engine works on the working frame (`--frame-size`, aspect kept) as it would on a camera.
+ * - Ground truth is rendered at the published working frame's own size (`image`), which is
+ *   where every method is judged.
+ * - Peers: tuned once on clear frames of a scene no sequence uses (seed 100, at the working
+ *   frame's size), for the best mean ARI, then held fixed, as our own island parameters are.
+ * - Metrics at the working frame's pixels: ARI, mean IoU of Hungarian-matched objects, boundary
+ *   F (2 px), id switches per 100 frames (peers' and the teacher's labels get our IoU id tracker,
  *   so all are judged alike).
- * - Rows: ours at frame resolution (the lattice labels upsampled edge-aware, as subscribers can
- *   ask for) and at the lattice (nearest-neighbour upsampled); islands cut from the teacher's
- *   own field (MobileNetV2 at the grid, no APM: the bar the APM must clear); the peers; and the
- *   ceilings, a perfect labelling of the 32 x 32 and 64 x 64 lattices (ground truth's majority
- *   per cell), upsampled edge-aware: how much of the gap is resolution, how much features.
- * - Ablations (weather runs): frozen weights after the first clear segment, weights reset every
- *   frame, teacher on every 5th frame, no teacher, features without colour, a 64 x 64 lattice.
- * - A real clip (no ground truth): the island count's stability frame to frame.
+ * - Rows:
+ *   - "ours, frame resolution": the labels a subscriber gets at `resolution: "frame"`
+ *     (`resampleLabels`): by default the engine's own frame labels (islands cut at the frame's
+ *     pixels from its learnt scene model over a background cut from the field, `foreground`);
+ *     with `--foreground false` the lattice labels upsampled edge-aware, as before.
+ *   - "ours, lattice (nearest)": the lattice map the engine publishes (`labels`), nearest-
+ *     neighbour upsampled: what the field and lattice alone resolve.
+ *   - "teacher field alone" / "+ colour": islands cut from the teacher's own field (MobileNetV2,
+ *     no APM), the frame letterboxed into its input and read at the engine's grid
+ *     (`gridSize`, the frame's shape), as the engine's teacher does: the bar the APM must clear.
+ *   - the peers, at the frame's pixels;
+ *   - the ceilings: a perfect labelling (ground truth's majority per cell) of lattices of 32 and
+ *     64 cells along the frame's long side (32 x 32 and 64 x 64 on square frames), upsampled
+ *     edge-aware: how much of the gap is resolution, how much features.
+ * - Ablations (weather runs, ours at frame resolution): frozen weights after the first clear
+ *   segment, weights reset every frame, teacher on every 5th frame, no teacher, features
+ *   without colour, a 64-cell lattice, and field islands only (`--foreground false`, the
+ *   previous design: islands cut from the field and colour at the lattice, no scene model).
+ * - A real clip (no ground truth): the island count's stability frame to frame (ours counted in
+ *   its frame labels when the engine sends them).
  */
 import { parseArgs } from "node:util";
-import * as tf from "@tensorflow/tfjs";
 import { initBackend } from "../../src/apm/backend.ts";
-import { minIslandArea } from "../../src/apm/apm_config.ts";
-import { loadMobileNetV2Teacher } from "../../src/apm/teacher.ts";
+import { gridSize, minIslandArea } from "../../src/apm/apm_config.ts";
+import { letterboxFit, loadMobileNetV2Teacher } from "../../src/apm/teacher.ts";
 import { resizeRgbTensor } from "../../kernels/resize_rgb.ts";
 import { resizeRgbReference } from "../../kernels/resize_rgb_reference.ts";
 import { LEARNED_FIELD_OPTIONS, segmentField } from "../../src/islands/segment_field.ts";
@@ -36,8 +52,11 @@ import { splitArgs } from "../_split_args.ts";
 import { applyStreamOptions, loadConfig, type StreamSettings } from "../../src/config.ts";
 import { createIdTracker } from "../../src/islands/track_ids.ts";
 import { nearestUpsampleLabels, upsampleLabels } from "../../src/islands/upsample_labels.ts";
+import { resampleLabels } from "../../src/islands/resample_labels.ts";
 import { segmentSource } from "../../src/pipeline/segment_source.ts";
 import { renderSyntheticFrame } from "../../streams/synthetic.ts";
+import { probeSourceSize } from "../../streams/probe_source.ts";
+import { type FrameSize, workingFrameSize } from "../../streams/frame_geometry.ts";
 import {
   adjustedRandIndex,
   boundaryFScore,
@@ -47,7 +66,15 @@ import {
 } from "./metrics.ts";
 import { type PeerMethod, PeerSegmenters, tunePeer } from "./peers.ts";
 
-const OWN = ["--seeds", "--ablation-seeds", "--frames", "--clip", "--json", "--object-scale"];
+const OWN = [
+  "--seeds",
+  "--ablation-seeds",
+  "--frames",
+  "--clip",
+  "--json",
+  "--object-scale",
+  "--size",
+];
 const [own, rest] = splitArgs(Deno.args, OWN);
 const { values } = parseArgs({
   args: own,
@@ -61,6 +88,8 @@ const { values } = parseArgs({
     },
     json: { type: "string", default: "" },
     "object-scale": { type: "string", default: "1" },
+    // The synthetic scenes' own size, WxH ("": the generator's, 224 x 224).
+    size: { type: "string", default: "" },
   },
 });
 const seeds = values.seeds!.split(",").map(Number);
@@ -91,7 +120,30 @@ function segmentOf(t: number, weather: boolean): string {
 }
 
 const config = loadConfig(rest);
-const side = config.apm.grid * config.apm.patch;
+/** A synthetic scene's source, at `--size` when given. */
+const syntheticSource = (seed: number, objects: number) =>
+  `synthetic:?seed=${seed}&objects=${objects}&scale=${scale}&fps=${FPS}` +
+  (values.size ? `&size=${values.size}` : "");
+// The working frame every synthetic run is decoded at (all scenes share `--size`), found as
+// `segmentSource` finds it: the tuning frames and the ceilings' lattices follow it. Each run's
+// ground truth is rendered at its published frame's own `image` size.
+const working: FrameSize = workingFrameSize(
+  await probeSourceSize(syntheticSource(100, 4)),
+  config.frameSize,
+);
+/** A lattice of `n` cells along the long side of a `frame`, the short side in its proportion. */
+function ceilingLattice(n: number, frame: FrameSize): FrameSize {
+  const long = Math.max(frame.width, frame.height);
+  const short = (x: number) => Math.max(1, Math.round((n * x) / long));
+  return frame.width >= frame.height
+    ? { width: n, height: short(frame.height) }
+    : { width: short(frame.width), height: n };
+}
+const CEILINGS = { "perfect-32": 32, "perfect-64": 64 } as const;
+const ceilingName = (n: number) => {
+  const { width, height } = ceilingLattice(n, working);
+  return `ceiling: perfect ${width}x${height}`;
+};
 type Method =
   | "apm"
   | "apm-lattice"
@@ -117,8 +169,8 @@ const ROW_NAMES: Record<Method, string> = {
   "teacher-color": "teacher field + colour",
   felzenszwalb: "felzenszwalb",
   slic: "slic",
-  "perfect-32": "ceiling: perfect 32x32",
-  "perfect-64": "ceiling: perfect 64x64",
+  "perfect-32": ceilingName(CEILINGS["perfect-32"]),
+  "perfect-64": ceilingName(CEILINGS["perfect-64"]),
 };
 interface Score {
   ari: number;
@@ -136,24 +188,33 @@ const runFps: Record<string, number> = {};
 await initBackend("wasm");
 const teacher = await loadMobileNetV2Teacher(config.apm.teacherLayer, config.apm.teacherDim);
 /**
- * Islands cut from the teacher's field at `grid` (the teacher runs once): alone, and joined with
- * the frame's colour as the engine joins the APM's field.
+ * Islands cut from the teacher's field at the engine's grid for a `width x height` frame
+ * (`gridSize`: the frame's shape), the frame letterboxed into the teacher's input as the engine
+ * does it (resized, aspect kept, to `letterboxFit`; the teacher pads it), the teacher run once:
+ * alone, and joined with the frame's colour as the engine joins the APM's field. Labels are
+ * `grid.width x grid.height`.
  */
-async function teacherLabels(rgb: Uint8Array, width: number, height: number, grid: number) {
-  const t = tf.tidy(() =>
-    teacher.features(
-      resizeRgbTensor(rgb, width, height, teacher.inputSize, teacher.inputSize),
-      grid,
-    )
-  );
-  const data = await t.data() as Float32Array;
-  t.dispose();
-  const field = { width: grid, height: grid, dim: teacher.dim, data };
+async function teacherLabels(rgb: Uint8Array, width: number, height: number) {
+  const grid = gridSize(config.apm, { width, height });
+  const fit = letterboxFit(width, height, teacher.inputSize);
+  // Not inside a tf.tidy: the teacher keeps its map samplers (tensors) across calls, and a
+  // tidy around the call would dispose them with the frame.
+  const input = resizeRgbTensor(rgb, width, height, fit.width, fit.height);
+  let data: Float32Array;
+  try {
+    const t = teacher.features(input, grid.width, grid.height);
+    data = await t.data() as Float32Array;
+    t.dispose();
+  } finally {
+    input.dispose();
+  }
+  const field = { width: grid.width, height: grid.height, dim: teacher.dim, data };
   // The engine's smallest island; without colour, the options a teacher's field is cut with,
   // with it, the engine's own.
-  const minArea = minIslandArea(config.apm, grid, grid);
-  const colors = resizeRgbReference(rgb, width, height, grid, grid);
+  const minArea = minIslandArea(config.apm, grid.width, grid.height);
+  const colors = resizeRgbReference(rgb, width, height, grid.width, grid.height);
   return {
+    grid,
     alone: segmentField(field, { minArea }),
     withColor: segmentField(joinColor(field, colors, config.apm.colorWeight), {
       ...LEARNED_FIELD_OPTIONS,
@@ -164,13 +225,14 @@ async function teacherLabels(rgb: Uint8Array, width: number, height: number, gri
 
 const peers = await PeerSegmenters.start();
 try {
-  console.error("tuning the peers on clear frames of seed 100 ...");
+  const { width: tuneW, height: tuneH } = working;
+  console.error(`tuning the peers on clear ${tuneW}x${tuneH} frames of seed 100 ...`);
   const tuning = Array.from({ length: 11 }, (_, i) => {
     const f = renderSyntheticFrame(
-      { width: side, height: side, seed: 100, objects: 4, scale, fps: FPS },
+      { width: tuneW, height: tuneH, seed: 100, objects: 4, scale, fps: FPS },
       i * 4,
     );
-    return { rgb: f.data, width: side, height: side, truth: Int32Array.from(f.truth) };
+    return { rgb: f.data, width: tuneW, height: tuneH, truth: Int32Array.from(f.truth) };
   });
   const tuned: Record<PeerMethod, Record<string, number>> = {
     felzenszwalb: (await tunePeer(peers, "felzenszwalb", tuning)).params,
@@ -186,6 +248,11 @@ try {
     "no-teacher": (s) => s.apm.teacher = "none",
     "features-only": (s) => s.apm.colorWeight = 0,
     "lattice-64": (s) => s.apm.lattice = 64,
+    // The previous design: islands of the field (and colour) alone, at the lattice.
+    "field-only": (s) => s.apm.foreground = false,
+  };
+  const VARIANT_NAMES: Record<string, string> = {
+    "field-only": "ours, field islands only (--foreground false)",
   };
   const runs: { seed: number; weather: boolean; variant: string }[] = [];
   for (const seed of seeds) {
@@ -202,7 +269,7 @@ try {
     const name = `seed ${run.seed} ${run.weather ? "weather" : "clear"} ${run.variant}`;
     const t0 = performance.now();
     const settings = applyStreamOptions(config, {
-      source: `synthetic:?seed=${run.seed}&objects=${objects}&scale=${scale}&fps=${FPS}`,
+      source: syntheticSource(run.seed, objects),
       weather: run.weather ? WEATHER : "",
       fps: FPS,
     });
@@ -218,15 +285,18 @@ try {
     for await (const f of segmentSource({ settings, frames })) {
       engineMs += performance.now() - asked;
       processed++;
+      const { rgb, width, height } = f.image;
+      // The scene at the published frame's own size: where every method is judged.
       const truth = Int32Array.from(
         renderSyntheticFrame(
-          { width: side, height: side, seed: run.seed, objects, scale, fps: FPS },
+          { width, height, seed: run.seed, objects, scale, fps: FPS },
           f.frame,
         ).truth,
       );
-      const { rgb, width, height } = f.image;
       const labels: Record<string, Int32Array> = {
-        apm: upsampleLabels(f.labels, f.width, f.height, rgb, width, height, width, height),
+        // What a subscriber gets at `resolution: "frame"`: the engine's frame labels when it
+        // sends them, else the lattice's upsampled edge-aware.
+        apm: resampleLabels(f, "frame").labels,
         "apm-lattice": nearestUpsampleLabels(f.labels, f.width, f.height, width, height),
       };
       if (withPeers) {
@@ -234,28 +304,38 @@ try {
           const raw = await peers.segment(m, rgb, width, height, tuned[m]);
           labels[m] = trackers[m].assign(raw, width, height);
         }
-        const g = config.apm.grid;
-        const cut = await teacherLabels(rgb, width, height, g);
-        const own = trackers.teacher.assign(cut.alone, g, g);
-        labels.teacher = upsampleLabels(own, g, g, rgb, width, height, width, height);
-        // The teacher with the same colour the APM's islands get: what the APM adds over it.
-        const withColor = trackers["teacher-color"].assign(cut.withColor, g, g);
-        labels["teacher-color"] = upsampleLabels(
-          withColor,
-          g,
-          g,
+        const cut = await teacherLabels(rgb, width, height);
+        const g = cut.grid;
+        const own = trackers.teacher.assign(cut.alone, g.width, g.height);
+        labels.teacher = upsampleLabels(
+          own,
+          g.width,
+          g.height,
           rgb,
           width,
           height,
           width,
           height,
         );
-        for (const side of [32, 64]) {
-          const perfect = downsampleLabelsMode(truth, width, height, side, side);
-          labels[`perfect-${side}`] = upsampleLabels(
+        // The teacher with the same colour the APM's islands get: what the APM adds over it.
+        const withColor = trackers["teacher-color"].assign(cut.withColor, g.width, g.height);
+        labels["teacher-color"] = upsampleLabels(
+          withColor,
+          g.width,
+          g.height,
+          rgb,
+          width,
+          height,
+          width,
+          height,
+        );
+        for (const [m, n] of Object.entries(CEILINGS)) {
+          const c = ceilingLattice(n, { width, height });
+          const perfect = downsampleLabelsMode(truth, width, height, c.width, c.height);
+          labels[m] = upsampleLabels(
             perfect,
-            side,
-            side,
+            c.width,
+            c.height,
             rgb,
             width,
             height,
@@ -301,14 +381,15 @@ try {
   out.push(
     `Peers tuned on seed 100 clear frames: ${JSON.stringify(tuned)}; seeds ${
       seeds.join(", ")
-    }; ${frames} frames each; object scale ${scale}.\n`,
+    }; ${frames} frames each; object scale ${scale}; working frame ${working.width}x${working.height}.\n`,
   );
   const fpsOf = (keys: string[]) =>
     keys.reduce((a, k) => a + (runFps[k] ?? 0), 0) / (keys.length || 1);
   out.push(
     `Our engine processed ${fpsOf([...weatherKeys, ...clearKeys]).toFixed(2)} frames/s ` +
       `(default configuration, mean of the runs; the lattice-64 variant: ` +
-      `${fpsOf(keysOf(true, "lattice-64", ablationSeeds)).toFixed(2)}).\n`,
+      `${fpsOf(keysOf(true, "lattice-64", ablationSeeds)).toFixed(2)}, field islands only: ` +
+      `${fpsOf(keysOf(true, "field-only", ablationSeeds)).toFixed(2)}).\n`,
   );
   out.push("ARI / mean matched IoU / boundary F, weather runs (mean of seeds):\n");
   out.push(`| method | ${segs.join(" | ")} |`);
@@ -350,7 +431,7 @@ try {
       const keys = keysOf(true, v, ablationSeeds);
       const sw = keys.reduce((a, k) => a + switches[k].apm, 0) / (keys.length || 1);
       out.push(
-        `| ${v} | ${
+        `| ${VARIANT_NAMES[v] ?? v} | ${
           segs.map((g) =>
             `${f3(mean(keys, "apm", g, "ari"))} / ${f3(mean(keys, "apm", g, "miou"))}`
           )
@@ -369,8 +450,10 @@ try {
     const counts: Record<string, number[]> = { apm: [], teacher: [], felzenszwalb: [], slic: [] };
     for await (const f of segmentSource({ settings })) {
       const { rgb, width, height } = f.image;
-      counts.apm.push(f.islands.length);
-      const { alone } = await teacherLabels(rgb, width, height, config.apm.grid);
+      // Islands at the frame's pixels when the engine cut them there (the lattice map, a mode
+      // downsampling of them, can lose the smallest), else the lattice's.
+      counts.apm.push(f.frameLabels ? new Set(f.frameLabels).size : f.islands.length);
+      const { alone } = await teacherLabels(rgb, width, height);
       counts.teacher.push(new Set(alone).size);
       for (const m of ["felzenszwalb", "slic"] as const) {
         const raw = await peers.segment(m, rgb, width, height, tuned[m]);

@@ -10,15 +10,22 @@ export type TeacherKind = "mobilenet_v2" | "none";
 
 /** Shape of the APM and how it adapts. */
 export interface ApmConfig {
-  /** Locations per side of the training grid (the field is `grid x grid`). */
+  /**
+   * Size of the training grid: about `grid^2` locations shaped like the frame (`gridSize`); a
+   * square frame gets `grid x grid`.
+   */
   grid: number;
-  /** Pixels per side of one column-module patch: the frame is resized to `grid * patch`. */
+  /**
+   * Pixels per side of one column-module patch: the frame is resized to `gridW * patch` x
+   * `gridH * patch`.
+   */
   patch: number;
   /**
-   * Locations per side of the lattice the field is inferred on (and islands cut from); 0 is the
-   * training grid. The positional code is continuous, so the trained MLP can be queried between
-   * its training locations ("unfolding on the fly"): a finer lattice costs one MLP evaluation
-   * per extra query and no training.
+   * Locations along the long side of the lattice the field is inferred on (and islands cut
+   * from), the short side following the grid's aspect (`latticeSize`); 0 is the training grid.
+   * The positional code is continuous, so the trained MLP can be queried between its training
+   * locations ("unfolding on the fly"): a finer lattice costs one MLP evaluation per extra query
+   * and no training.
    */
   lattice: number;
   /**
@@ -26,6 +33,15 @@ export interface ApmConfig {
    * (`joinColor` in src/islands/color_field.ts); 0 cuts islands from the features alone.
    */
   colorWeight: number;
+  /**
+   * Cut islands of what moved or changed: the stream's learnt usual scene (pixel by pixel, see
+   * src/islands/scene_islands.ts) makes people, vehicles and anything new islands of their own
+   * at the frame's pixels, over a background cut from the field. False: islands of the field
+   * (and colour) alone, at the lattice.
+   */
+  foreground: boolean;
+  /** With `foreground`: at most this many background islands. */
+  maxBackground: number;
   /**
    * Smallest island, as a fraction of the frame's area: smaller ones are folded into their most
    * similar neighbour (`minIslandArea` gives it in lattice cells).
@@ -45,7 +61,7 @@ export interface ApmConfig {
   learningRate: number;
   /** Adam steps of test-time training on every frame. */
   stepsPerFrame: number;
-  /** Random locations each step trains on ("a patch is a batch"); clamped to grid^2. */
+  /** Random locations each step trains on ("a patch is a batch"); clamped to the grid's. */
   locationsPerStep: number;
   /**
    * Share of the location sampling that follows each location's current feature error (the
@@ -120,6 +136,9 @@ export const DEFAULT_APM_CONFIG: Readonly<ApmConfig> = Object.freeze({
   // for the best mean ARI over its clear and fog 3 frames: 0.5-0.9 gave 0.51, 0.61, 0.69, 0.73,
   // 0.68 (more colour helps clear frames, hurts in fog). Features alone: BENCHMARKS.md.
   colorWeight: 0.8,
+  foreground: true,
+  // Context, not things: a street camera's road, pavement, buildings, sky and greenery.
+  maxBackground: 8,
   // 0.2% of the frame: a pedestrian 15 x 40 px in 384 x 288 street footage is 0.5%, a far one
   // less. 2 cells of the 32 x 32 grid; the 4 cells used before lost objects 4-6% of the width
   // wide (BENCHMARKS.md, small objects) and barely changed the scores of large ones.
@@ -138,7 +157,7 @@ export const DEFAULT_APM_CONFIG: Readonly<ApmConfig> = Object.freeze({
   featureLossWeight: 1,
   rgbLossWeight: 1,
   teacher: "mobilenet_v2",
-  // 28x28x192 at 224x224 input: fine enough for a 32 grid.
+  // 28x28x192 at 224x224 input (the frame letterboxed into it): fine enough for a 32 grid.
   teacherLayer: "block_6_expand_relu",
   teacherDim: 64,
   teacherEvery: 1,
@@ -187,6 +206,14 @@ export function validateApmConfig(c: ApmConfig): void {
   if (!(c.colorWeight >= 0 && c.colorWeight <= 1)) {
     throw new RangeError(`APM option colorWeight must be in [0, 1], got ${c.colorWeight}`);
   }
+  if (typeof c.foreground !== "boolean") {
+    throw new RangeError(`APM option foreground must be a boolean, got ${c.foreground}`);
+  }
+  if (!Number.isInteger(c.maxBackground) || c.maxBackground < 1 || c.maxBackground > 64) {
+    throw new RangeError(
+      `APM option maxBackground must be an integer from 1 to 64, got ${c.maxBackground}`,
+    );
+  }
   if (!(c.minIsland >= 0 && c.minIsland <= 0.5)) {
     throw new RangeError(`APM option minIsland must be in [0, 0.5], got ${c.minIsland}`);
   }
@@ -234,9 +261,50 @@ export function validateApmConfig(c: ApmConfig): void {
   }
 }
 
-/** Side of the lattice the field is inferred on: `lattice`, or the grid when that is 0. */
-export function latticeSide(c: ApmConfig): number {
-  return c.lattice || c.grid;
+/** A width and a height, in pixels or cells. */
+export interface Size {
+  width: number;
+  height: number;
+}
+
+/**
+ * The training grid for a `frame`: about `grid^2` cells shaped like the frame, so that each cell
+ * covers a square of it: `gridW = max(1, round(grid * sqrt(W / H)))`, `gridH = max(1, round(grid
+ * * sqrt(H / W)))`. A square frame gets `grid x grid`; with grid 32, 4:3 gets 37 x 28 and 16:9
+ * gets 43 x 24. Without a frame the grid is square (tools and tests that feed square frames).
+ *
+ * @example
+ * ```ts
+ * gridSize(DEFAULT_APM_CONFIG, { width: 640, height: 360 }); // { width: 43, height: 24 }
+ * ```
+ */
+export function gridSize(c: ApmConfig, frame?: Size): Size {
+  if (!frame) return { width: c.grid, height: c.grid };
+  const aspect = frame.width / frame.height;
+  return {
+    width: Math.max(1, Math.round(c.grid * Math.sqrt(aspect))),
+    height: Math.max(1, Math.round(c.grid / Math.sqrt(aspect))),
+  };
+}
+
+/**
+ * The lattice the field is inferred on (the island map's size) over a `grid` (`gridSize`): the
+ * grid itself when `lattice` is 0; else `lattice` cells along the grid's long side (never fewer
+ * than the grid has there) and the short side in the grid's proportion, so the lattice covers the
+ * grid's rectangle with cells of one shape. Square grids give `lattice x lattice`.
+ *
+ * @example
+ * ```ts
+ * latticeSize({ ...DEFAULT_APM_CONFIG, lattice: 64 }, { width: 43, height: 24 }); // 64 x 36
+ * ```
+ */
+export function latticeSize(c: ApmConfig, grid: Size): Size {
+  const long = Math.max(grid.width, grid.height);
+  if (c.lattice === 0 || c.lattice <= long) return { ...grid };
+  const short = (n: number) => Math.max(1, Math.round((c.lattice * n) / long));
+  return grid.width >= grid.height
+    ? { width: c.lattice, height: short(grid.height) }
+    : { width: short(grid.width), height: c.lattice };
 }
 
 /** {@linkcode ApmConfig.minIsland} in cells of a `width x height` lattice (at least 1). */

@@ -15,13 +15,13 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
-import type { ApmConfig } from "./apm_config.ts";
+import type { ApmConfig, Size } from "./apm_config.ts";
 
 /** All trainable weights, by name. Matrices are `[in, out]`. */
 export interface ApmParams {
   colW: tf.Variable; // [patch*patch*3, 1]   column module: conv(3 -> 1, k = s = patch)
   colB: tf.Variable; // [1]
-  w1c: tf.Variable; // [G, H]               first layer, column part
+  w1c: tf.Variable; // [G, H]               first layer, column part (G = gridW * gridH)
   w1p: tf.Variable; // [P, H]               first layer, positional part
   b1: tf.Variable; // [H]
   hiddenW: tf.Variable[]; // (depth-1) x [H, H]
@@ -38,11 +38,15 @@ export interface ApmParams {
   br3: tf.Variable; // [3]
 }
 
-/** Sizes derived from a config. */
+/** Sizes derived from a config and the grid it trains on. */
 export interface ApmShape {
+  /** The `grid` option (about `grid^2` cells). */
   grid: number;
+  /** The training grid's columns and rows (`gridSize`: shaped like the frame). */
+  gridW: number;
+  gridH: number;
   patch: number;
-  /** Column code length: grid^2. */
+  /** Column code length: gridW * gridH. */
   columnDim: number;
   posDim: number;
   hidden: number;
@@ -51,12 +55,21 @@ export interface ApmShape {
   rgbHidden: number;
 }
 
-/** Shape of the APM for a config and a feature dimension (the teacher's, or the config's). */
-export function apmShape(c: ApmConfig, featureDim: number): ApmShape {
+/**
+ * Shape of the APM for a config, a feature dimension (the teacher's, or the config's) and the
+ * training grid (`gridSize`; default the square `grid x grid`).
+ */
+export function apmShape(
+  c: ApmConfig,
+  featureDim: number,
+  grid: Size = { width: c.grid, height: c.grid },
+): ApmShape {
   return {
     grid: c.grid,
+    gridW: grid.width,
+    gridH: grid.height,
     patch: c.patch,
-    columnDim: c.grid * c.grid,
+    columnDim: grid.width * grid.height,
     posDim: c.posDim,
     hidden: c.hidden,
     depth: c.depth,
@@ -134,19 +147,32 @@ export function disposeParams(p: ApmParams): void {
 }
 
 /**
- * Cuts a `[grid*patch, grid*patch, 3]` frame into `[grid^2, patch*patch*3]` patches, row-major
- * over the grid: the column module's convolution with kernel = stride is then one matMul.
+ * Cuts a `[gridH*patch, gridW*patch, 3]` frame into `[gridW*gridH, patch*patch*3]` patches,
+ * row-major over the grid: the column module's convolution with kernel = stride is then one
+ * matMul.
  */
-export function framePatches(frame: tf.Tensor3D, grid: number, patch: number): tf.Tensor2D {
+export function framePatches(
+  frame: tf.Tensor3D,
+  gridW: number,
+  gridH: number,
+  patch: number,
+): tf.Tensor2D {
+  const [h, w] = frame.shape;
+  if (h !== gridH * patch || w !== gridW * patch) {
+    throw new RangeError(
+      `framePatches: a ${w}x${h} frame for a ${gridW}x${gridH} grid of ${patch} px patches ` +
+        `(needs ${gridW * patch}x${gridH * patch})`,
+    );
+  }
   return tf.tidy(() =>
-    frame.reshape([grid, patch, grid, patch, 3]).transpose([0, 2, 1, 3, 4]).reshape([
-      grid * grid,
+    frame.reshape([gridH, patch, gridW, patch, 3]).transpose([0, 2, 1, 3, 4]).reshape([
+      gridW * gridH,
       patch * patch * 3,
     ]) as tf.Tensor2D
   );
 }
 
-/** The trigger column `c` of a frame's patches, as a row `[1, grid^2]`. */
+/** The trigger column `c` of a frame's patches, as a row `[1, gridW * gridH]`. */
 export function columnCode(p: ApmParams, patches: tf.Tensor2D): tf.Tensor2D {
   return tf.tidy(() => tf.matMul(patches, p.colW).add(p.colB).reshape([1, -1]) as tf.Tensor2D);
 }

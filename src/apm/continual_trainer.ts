@@ -6,7 +6,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
-import { type ApmConfig, latticeSide } from "./apm_config.ts";
+import { type ApmConfig, latticeSize, type Size } from "./apm_config.ts";
 import { createAdam } from "./adam.ts";
 import {
   type ApmParams,
@@ -25,17 +25,23 @@ import { mulberry32 } from "../util/mulberry32.ts";
 
 /** What one frame brings to the trainer, all on the active tfjs backend. */
 export interface TrainerInputs {
-  /** The frame at `[grid*patch, grid*patch, 3]`, values in [0, 1]. */
+  /** The frame at `[gridH*patch, gridW*patch, 3]`, values in [0, 1]. */
   frame: tf.Tensor3D;
-  /** The frame area-averaged to the grid, `[grid^2, 3]`: the RGB head's target. */
+  /** The frame area-averaged to the grid, `[gridW*gridH, 3]`: the RGB head's target. */
   rgbTarget: tf.Tensor2D;
-  /** The frame at the teacher's input size, when this is a key frame for the teacher. */
+  /**
+   * The whole frame for the teacher (any size: the teacher letterboxes it into its input), when
+   * this is a key frame for the teacher.
+   */
   teacherFrame: tf.Tensor3D | null;
 }
 
 /** What one frame of adaptation produced. */
 export interface TrainerResult {
-  /** The inferred field, `lattice^2 x dim` (see `latticeSide`), row-major. Always finite. */
+  /**
+   * The inferred field, `(lattice width * height) x dim` (see `latticeSize`), row-major. Always
+   * finite.
+   */
   field: Float32Array;
   /** Feature dimension of the field. */
   dim: number;
@@ -49,12 +55,19 @@ export interface TrainerResult {
   restored: boolean;
   /** True when the frame's loss spiked (a scene cut) and it got extra steps. */
   spike: boolean;
+  /**
+   * At each lattice location, the squared error of the inferred field against the teacher
+   * after this frame's steps: what the continually trained APM still fails to predict (things
+   * that moved in or changed). Null without a teacher, error sampling or steps.
+   */
+  featureError: Float32Array | null;
 }
 
 /**
- * A trainer's weights for a checkpoint. `shape` is the model's shape (`ApmShape`:
- * grid, patch, columnDim, posDim, hidden, depth, featureDim, rgbHidden); only a trainer of the
- * same shape can take the state. The teacher's kind and layer are not part of it: a state
+ * A trainer's weights for a checkpoint. `shape` is the model's shape (`ApmShape`: grid, gridW,
+ * gridH, patch, columnDim, posDim, hidden, depth, featureDim, rgbHidden); only a trainer of the
+ * same shape can take the state (a state without gridW and gridH, written before grids followed
+ * the frame's aspect, was square: `grid x grid`). The teacher's kind and layer are not part of it: a state
  * fits another teacher of the same dimension, but its features then mean something else.
  * `tensors` are named `weights/<param>`, then `anchor/<param>` (when there is one), then
  * `adam/m/<param>`, `adam/v/<param>` and `adam/step` (a single value).
@@ -70,6 +83,10 @@ export interface TrainerState {
 export interface ContinualTrainer {
   /** Feature dimension (the teacher's, or the config's without a teacher). */
   readonly dim: number;
+  /** The training grid (columns, rows). */
+  readonly grid: Size;
+  /** The lattice the field is inferred on (`latticeSize`). */
+  readonly lattice: Size;
   /** Adapts on one frame (`stepsPerFrame` Adam steps), then infers the whole field. */
   step(inputs: TrainerInputs): Promise<TrainerResult>;
   /** Copies out the weights, the anchor and Adam's moments. */
@@ -184,7 +201,8 @@ function errorWeights(err: Float32Array, share: number, power: number): Float64A
 }
 
 /**
- * Creates a continual trainer; `teacher` null trains on colour alone.
+ * Creates a continual trainer on a `grid` (`gridSize`; default the square `grid x grid`);
+ * `teacher` null trains on colour alone.
  *
  * Guards against the collapse of long continual adaptation (CoTTA, Wang et al. 2022; RDumb,
  * Press et al. 2023): an EMA anchor of the weights, restored on divergence; a small stochastic
@@ -193,23 +211,32 @@ function errorWeights(err: Float32Array, share: number, power: number): Float64A
 export function createContinualTrainer(
   config: ApmConfig,
   teacher: Teacher | null,
+  grid: Size = { width: config.grid, height: config.grid },
 ): ContinualTrainer {
   const dim = teacher ? teacher.dim : config.featureDim;
-  const shape = apmShape(config, dim);
-  const n = config.grid * config.grid;
+  const shape = apmShape(config, dim, grid);
+  const { width: gridW, height: gridH } = grid;
+  const n = gridW * gridH;
+  // One frequency scale for both axes: the grid's cells are square in the frame.
+  const scale = Math.max(gridW, gridH);
   const pos = tf.tensor2d(
-    positionalCode(gridPoints(config.grid, config.grid), config.grid, config.posDim),
+    positionalCode(gridPoints(gridW, gridH), scale, config.posDim),
     [n, config.posDim],
   );
   // The field is inferred on the lattice; on the grid itself the training codes serve.
-  const side = latticeSide(config);
-  const inferPos = side === config.grid ? pos : tf.tensor2d(
-    positionalCode(latticePoints(side, config.grid), config.grid, config.posDim),
-    [side * side, config.posDim],
+  const lattice = latticeSize(config, grid);
+  const onGrid = lattice.width === gridW && lattice.height === gridH;
+  const inferPos = onGrid ? pos : tf.tensor2d(
+    positionalCode(
+      latticePoints(lattice.width, lattice.height, gridW, gridH),
+      scale,
+      config.posDim,
+    ),
+    [lattice.width * lattice.height, config.posDim],
   );
   // Each lattice query's grid cell: its error against the cell's teacher target, averaged per
   // cell, drives the location sampling.
-  const queryCells = side === config.grid ? null : latticeCells(side, config.grid);
+  const queryCells = onGrid ? null : latticeCells(lattice.width, lattice.height, gridW, gridH);
   const cellOfQuery = queryCells ? tf.tensor1d(queryCells, "int32") : null;
   let rand = mulberry32(config.seed);
   // Its own stream, so that the restore leaves the location sampling as it was.
@@ -358,20 +385,22 @@ export function createContinualTrainer(
 
   return {
     dim,
+    grid: { ...grid },
+    lattice,
     async step({ frame, rgbTarget, teacherFrame }) {
       const frozen = config.freezeAfterFrames > 0 && framesTrained >= config.freezeAfterFrames;
       const steps = frozen ? 0 : config.stepsPerFrame;
       // Frozen weights need no targets: the teacher would only cost time.
       if (teacher && teacherFrame && !frozen) {
         teacherTarget?.dispose();
-        teacherTarget = teacher.features(teacherFrame, config.grid);
+        teacherTarget = teacher.features(teacherFrame, gridW, gridH);
       }
       if (config.resetEveryFrame) {
         reinit(config.seed);
         rand = mulberry32(config.seed);
         perm.forEach((_, i) => perm[i] = i);
       }
-      const patches = framePatches(frame, config.grid, config.patch);
+      const patches = framePatches(frame, gridW, gridH, config.patch);
       let losses = [NaN, NaN, NaN];
       let spike = false;
       let recovered: "restored" | "reset" | null = null;
@@ -403,6 +432,7 @@ export function createContinualTrainer(
       // Infer the whole field; a non-finite one is never handed on: recover, then re-draw;
       // zeros are the last resort, reachable only with a non-finite frame.
       let field: Float32Array = new Float32Array(0);
+      let featureError: Float32Array | null = null;
       for (let attempt = 0;; attempt++) {
         const fieldT = tf.tidy(() => inferFeatures(params, columnCode(params, patches), inferPos));
         const errT = teacherTarget && config.errorSampling > 0 && steps > 0
@@ -416,6 +446,7 @@ export function createContinualTrainer(
         if (errT) {
           const err = await errT.data() as Float32Array;
           errT.dispose();
+          featureError = err;
           locationError = queryCells ? meanPerCell(err, queryCells, n) : err;
         }
         if (field.every(Number.isFinite)) break;
@@ -437,6 +468,7 @@ export function createContinualTrainer(
         reset: recovered === "reset",
         restored: recovered === "restored",
         spike,
+        featureError,
       };
     },
     async exportState() {
@@ -458,11 +490,15 @@ export function createContinualTrainer(
     },
     importState(state) {
       const mine: Record<string, number> = { ...shape };
-      const keys = new Set([...Object.keys(mine), ...Object.keys(state.shape)]);
-      const differ = [...keys].filter((k) => mine[k] !== state.shape[k]);
+      // Checkpoints from before grids followed the frame's aspect were square.
+      const theirs = "gridW" in state.shape
+        ? state.shape
+        : { ...state.shape, gridW: state.shape.grid, gridH: state.shape.grid };
+      const keys = new Set([...Object.keys(mine), ...Object.keys(theirs)]);
+      const differ = [...keys].filter((k) => mine[k] !== theirs[k]);
       if (differ.length > 0) {
         throw new Error(
-          `checkpoint is for a model of ${describeShape(state.shape)}; this stream runs ` +
+          `checkpoint is for a model of ${describeShape(theirs)}; this stream runs ` +
             `${describeShape(mine)} (they differ in ${differ.join(", ")}): delete it or use ` +
             `matching options`,
         );

@@ -7,10 +7,16 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { resizeRgbTensor } from "../../kernels/resize_rgb.ts";
-import { type ApmConfig, latticeSide, minIslandArea, validateApmConfig } from "./apm_config.ts";
+import {
+  type ApmConfig,
+  gridSize,
+  minIslandArea,
+  type Size,
+  validateApmConfig,
+} from "./apm_config.ts";
 import { type BackendChoice, type BackendInfo, initBackend } from "./backend.ts";
 import { createContinualTrainer, type TrainerState } from "./continual_trainer.ts";
-import { loadMobileNetV2Teacher, type Teacher } from "./teacher.ts";
+import { letterboxFit, loadMobileNetV2Teacher, type Teacher } from "./teacher.ts";
 
 export type { TrainerState };
 
@@ -18,17 +24,30 @@ export type { TrainerState };
 export interface EngineOptions {
   apm: ApmConfig;
   backend: BackendChoice;
+  /**
+   * Size of every frame the engine will get (the stream's working frame): the grid takes its
+   * aspect (`gridSize`) and frames of another size are refused. Absent: a square grid, and
+   * frames of any size are resized to it (tools and tests that feed square frames).
+   */
+  frame?: Size;
 }
 
 /** What the engine runs on, for the API and logs. */
 export interface EngineInfo {
   backend: BackendInfo;
   teacher: string;
-  grid: number;
-  /** Side of the lattice the field is inferred on (the island map's size). */
-  lattice: number;
+  /** The frames it takes (null: any size, resized to a square grid). */
+  frame: Size | null;
+  /** The training grid, shaped like the frame (`gridSize`). */
+  grid: Size;
+  /** The lattice the field is inferred on: the island map's size (`latticeSize`). */
+  lattice: Size;
   /** Share of island agreement given to the frame's colour. */
   colorWeight: number;
+  /** Islands of what moved or changed, at the frame's pixels (see `ApmConfig.foreground`). */
+  foreground: boolean;
+  /** With `foreground`: at most this many background islands. */
+  maxBackground: number;
   /** Smallest island, in cells of the lattice. */
   minIslandArea: number;
   dim: number;
@@ -44,6 +63,7 @@ export interface RawFrame {
 
 /** The engine's answer for one frame. */
 export interface FieldResult {
+  /** The lattice the field is on (`EngineInfo.lattice`). */
   width: number;
   height: number;
   dim: number;
@@ -58,6 +78,11 @@ export interface FieldResult {
   restored: boolean;
   /** The loss spiked (a scene cut): the frame got extra adaptation steps. */
   spike: boolean;
+  /**
+   * Per lattice location, what the APM still fails to predict of the teacher's features after
+   * this frame's training (null without a teacher): feature-space surprise.
+   */
+  featureError: Float32Array | null;
   /** The teacher ran on this frame. */
   keyFrame: boolean;
   /** Milliseconds spent preprocessing and in the trainer (teacher, steps, inference). */
@@ -76,23 +101,37 @@ export interface Engine {
 }
 
 /** Starts an engine: backend, teacher (bundled weights, no network), fresh APM. */
-export async function createEngine({ apm, backend }: EngineOptions): Promise<Engine> {
+export async function createEngine({ apm, backend, frame }: EngineOptions): Promise<Engine> {
   validateApmConfig(apm);
+  if (
+    frame && !(Number.isInteger(frame.width) && Number.isInteger(frame.height) &&
+      frame.width > 0 && frame.height > 0)
+  ) {
+    throw new RangeError(
+      `engine frame size must be positive integers, got ${JSON.stringify(frame)}`,
+    );
+  }
   const backendInfo = await initBackend(backend);
   const teacher: Teacher | null = apm.teacher === "mobilenet_v2"
     ? await loadMobileNetV2Teacher(apm.teacherLayer, apm.teacherDim)
     : null;
-  const trainer = createContinualTrainer(apm, teacher);
-  const side = apm.grid * apm.patch;
+  const grid = gridSize(apm, frame);
+  const trainer = createContinualTrainer(apm, teacher, grid);
+  const { lattice } = trainer;
+  // What the column module sees: the frame at whole patches per grid cell.
+  const columnW = grid.width * apm.patch, columnH = grid.height * apm.patch;
   let processed = 0;
   return {
     info: {
       backend: backendInfo,
       teacher: teacher?.name ?? "none",
-      grid: apm.grid,
-      lattice: latticeSide(apm),
+      frame: frame ? { ...frame } : null,
+      grid,
+      lattice,
       colorWeight: apm.colorWeight,
-      minIslandArea: minIslandArea(apm, latticeSide(apm), latticeSide(apm)),
+      foreground: apm.foreground,
+      maxBackground: apm.maxBackground,
+      minIslandArea: minIslandArea(apm, lattice.width, lattice.height),
       dim: trainer.dim,
     },
     async process({ width, height, data }) {
@@ -101,24 +140,37 @@ export async function createEngine({ apm, backend }: EngineOptions): Promise<Eng
           `frame of ${width}x${height} needs ${width * height * 3} rgb24 bytes, got ${data.length}`,
         );
       }
+      if (frame && (width !== frame.width || height !== frame.height)) {
+        throw new RangeError(
+          `frame of ${width}x${height}: this engine was started for ${frame.width}x${frame.height} ` +
+            `frames (its grid follows their aspect); open the source at that size`,
+        );
+      }
       const t0 = performance.now();
       const keyFrame = teacher !== null && processed % apm.teacherEvery === 0;
       processed++;
-      const frame = resizeRgbTensor(data, width, height, side, side);
+      const columnFrame = resizeRgbTensor(data, width, height, columnW, columnH);
       const rgbTarget = tf.tidy(() =>
-        resizeRgbTensor(data, width, height, apm.grid, apm.grid).reshape([-1, 3]) as tf.Tensor2D
+        resizeRgbTensor(data, width, height, grid.width, grid.height).reshape([
+          -1,
+          3,
+        ]) as tf.Tensor2D
       );
       let teacherFrame: tf.Tensor3D | null = null;
       if (keyFrame) {
-        const size = teacher!.inputSize;
-        teacherFrame = size === side ? frame : resizeRgbTensor(data, width, height, size, size);
+        // Resized here (area averaging, on the GPU with webgpu) to the size the teacher
+        // letterboxes, so it pads without resizing again.
+        const fit = letterboxFit(width, height, teacher!.inputSize);
+        teacherFrame = fit.width === columnW && fit.height === columnH
+          ? columnFrame
+          : resizeRgbTensor(data, width, height, fit.width, fit.height);
       }
       const t1 = performance.now();
       try {
-        const r = await trainer.step({ frame, rgbTarget, teacherFrame });
+        const r = await trainer.step({ frame: columnFrame, rgbTarget, teacherFrame });
         return {
-          width: latticeSide(apm),
-          height: latticeSide(apm),
+          width: lattice.width,
+          height: lattice.height,
           dim: r.dim,
           field: r.field,
           loss: r.loss,
@@ -127,13 +179,14 @@ export async function createEngine({ apm, backend }: EngineOptions): Promise<Eng
           reset: r.reset,
           restored: r.restored,
           spike: r.spike,
+          featureError: r.featureError,
           keyFrame,
           timings: { preprocessMs: t1 - t0, trainMs: performance.now() - t1 },
         };
       } finally {
-        frame.dispose();
+        columnFrame.dispose();
         rgbTarget.dispose();
-        if (teacherFrame && teacherFrame !== frame) teacherFrame.dispose();
+        if (teacherFrame && teacherFrame !== columnFrame) teacherFrame.dispose();
       }
     },
     exportState: () => trainer.exportState(),

@@ -17,12 +17,27 @@ export type EngineRequest =
   /** Weights from a checkpoint; refused (an error reply) when the model's shape differs. */
   | { type: "import"; state: TrainerState };
 
-/** The engine's answer for one frame: the island map and what it cost. */
+/**
+ * The engine's answer for one frame: the island map and what it cost.
+ *
+ * The map always comes at the lattice (`width x height`, the `--lattice` or the grid), with the
+ * summaries of its islands. An engine that cuts islands at the frame's own pixels also sends
+ * `frameLabels`, the same islands (same ids) at the frame it was given: `resample_labels.ts`
+ * then serves every resolution from those instead of upsampling the lattice.
+ */
 export interface EngineMap {
+  /** Size of `labels` and `featureColors`: the lattice (`EngineInfo.lattice`). */
   width: number;
   height: number;
-  /** Island id of every grid location, row-major (an Int32Array's buffer, transferred). */
+  /** Island id of every lattice location, row-major (an Int32Array's buffer, transferred). */
   labels: ArrayBuffer;
+  /**
+   * Optional: island id of every pixel of the frame the engine was given (its width x height,
+   * row-major; an Int32Array's buffer, transferred). Absent when the engine cut islands on the
+   * lattice only.
+   */
+  frameLabels?: ArrayBuffer;
+  /** Summaries of the islands of `labels`, in lattice cells. */
   islands: IslandSummary[];
   /** The feature field as RGB (PCA), `width * height * 3` bytes (a Uint8Array's buffer). */
   featureColors: ArrayBuffer;

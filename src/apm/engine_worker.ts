@@ -1,7 +1,9 @@
 /**
  * The engine Worker: one per stream, so a stream's training never blocks the server's event loop
  * or another stream (each Worker gets its own core when there is one). It answers every frame
- * with the island map cut from the APM's field.
+ * with the island map: by default cut at the frame's pixels from what moved or changed against
+ * the stream's learnt usual scene, over a background cut from the APM's field
+ * (`scene_islands.ts`); with `foreground` off, from the field and colour alone.
  *
  * @module
  */
@@ -10,12 +12,18 @@ import { resizeRgbReference } from "../../kernels/resize_rgb_reference.ts";
 import { joinColor } from "../islands/color_field.ts";
 import { createFeatureColorizer } from "../islands/feature_colors.ts";
 import { islandsFromField } from "../islands/island_map.ts";
+import { latticeLabels } from "../islands/resample_labels.ts";
+import { SceneIslands } from "../islands/scene_islands.ts";
+import { summarizeIslands } from "../islands/summarize.ts";
+import type { IslandMap } from "../islands/types.ts";
 import { LEARNED_FIELD_OPTIONS } from "../islands/segment_field.ts";
 import { createIdTracker } from "../islands/track_ids.ts";
 import { createEngine, type Engine } from "./engine.ts";
 import type { EngineReply, EngineRequest } from "./engine_protocol.ts";
 
 let engine: Engine | null = null;
+/** The stream's scene islands (its learnt usual scene), made at the first frame. */
+let scene: SceneIslands | null = null;
 const tracker = createIdTracker();
 const colorize = createFeatureColorizer();
 
@@ -55,27 +63,46 @@ async function handle(req: EngineRequest): Promise<void> {
   const r = await engine.process({ width: req.width, height: req.height, data: frame });
   const t0 = performance.now();
   const field = { width: r.width, height: r.height, dim: r.dim, data: r.field };
-  const colorWeight = engine.info.colorWeight;
-  const joined = colorWeight > 0
-    ? joinColor(
-      field,
-      resizeRgbReference(frame, req.width, req.height, r.width, r.height),
-      colorWeight,
-    )
-    : field;
-  const map = islandsFromField(joined, tracker, {
-    ...LEARNED_FIELD_OPTIONS,
-    minArea: engine.info.minIslandArea,
-  });
+  const { colorWeight, foreground, maxBackground, minIslandArea } = engine.info;
+  const colors = colorWeight > 0
+    ? resizeRgbReference(frame, req.width, req.height, r.width, r.height)
+    : null;
+  let map: IslandMap;
+  let frameLabels: Int32Array | null = null;
+  if (foreground) {
+    // Islands at the frame's pixels: what moved or changed, over the field's background.
+    if (!scene || scene.width !== req.width || scene.height !== req.height) {
+      scene = new SceneIslands(req.width, req.height, {
+        colorWeight,
+        maxBackground,
+        segment: { ...LEARNED_FIELD_OPTIONS, minArea: minIslandArea },
+      });
+    }
+    const cut = scene.cut(frame, field, colors, r.featureError);
+    frameLabels = tracker.assign(cut.labels, req.width, req.height);
+    // The lattice map ("grid" subscribers): the same islands, one label a cell.
+    const labels = latticeLabels(frameLabels, req.width, req.height, r.width, r.height);
+    map = {
+      width: r.width,
+      height: r.height,
+      labels,
+      islands: summarizeIslands(labels, r.width, r.height),
+    };
+  } else {
+    const joined = colors ? joinColor(field, colors, colorWeight) : field;
+    map = islandsFromField(joined, tracker, { ...LEARNED_FIELD_OPTIONS, minArea: minIslandArea });
+  }
   const featureColors = colorize(field).buffer as ArrayBuffer;
   const islandsMs = performance.now() - t0;
   const labels = map.labels.buffer as ArrayBuffer;
+  const fine = frameLabels ? frameLabels.buffer as ArrayBuffer : null;
   reply({
     type: "map",
     map: {
       width: map.width,
       height: map.height,
       labels,
+      ...(fine ? { frameLabels: fine } : {}),
       islands: map.islands,
       featureColors,
       loss: r.loss,
@@ -87,5 +114,5 @@ async function handle(req: EngineRequest): Promise<void> {
       keyFrame: r.keyFrame,
       timings: { ...r.timings, islandsMs },
     },
-  }, [labels, featureColors]);
+  }, fine ? [labels, fine, featureColors] : [labels, featureColors]);
 }

@@ -25,7 +25,8 @@ const FLAG_KEY_FRAME = 4;
  */
 
 /**
- * One decoded map. `labels` holds island ids (not table indices), `width * height`, row-major.
+ * One decoded map. `labels` holds island ids (not table indices), `width * height`, row-major;
+ * `islands` are summarised in the same units (area in labels, bbox and centroid in their cells).
  * @typedef {{stream?: string, sub: number, frame: number, pts: number, decodedAt: number,
  *   width: number, height: number, labels: Int32Array, islands?: IslandSummary[],
  *   loss: number | null, keyFrame: boolean, dropped: number,
@@ -45,7 +46,7 @@ const FLAG_KEY_FRAME = 4;
 /**
  * Options of a subscription; omitted ones take the server's defaults.
  * @typedef {{format?: "json" | "binary", maxFps?: number,
- *   resolution?: "grid" | "frame" | {width: number, height: number},
+ *   resolution?: "grid" | "frame" | "source" | {width: number, height: number},
  *   include?: ("islands" | "features" | "frame")[], frameSize?: {width: number, height: number},
  *   frameQuality?: number, rle?: boolean}} SubscribeOptions
  */

@@ -20,7 +20,8 @@ import { MinHeap } from "./_min_heap.ts";
  * its own mean direction, which for unit vectors is `1 - |sum| / size`, averaged over the two
  * regions and never below `floor`. Like a two-sample test, two parts of one thing differ by
  * about as much as each varies inside; two different things differ by much more, however many
- * things the frame holds and however strong its contrast. Most mergeable pair first. Returns
+ * things the frame holds and however strong its contrast. Most mergeable pair first; then,
+ * while more than `maxCount` regions remain, the next most mergeable pairs join anyway. Returns
  * labels `0..K-1` in raster order of first appearance.
  */
 export function mergeSimilarRegions(
@@ -33,6 +34,7 @@ export function mergeSimilarRegions(
   height: number,
   scale: number,
   floor: number,
+  maxCount = Infinity,
 ): { labels: Int32Array; count: number } {
   const n = width * height;
   const parent = Int32Array.from({ length: count }, (_, i) => i);
@@ -83,11 +85,14 @@ export function mergeSimilarRegions(
   };
   for (let a = 0; a < count; a++) for (const b of neighbours[a]) if (a < b) push(a, b);
 
-  while (heap.size > 0 && heap.peekKey() <= 1) {
+  // Past the threshold, the most similar pairs keep merging while more than maxCount remain.
+  let live = count;
+  while (heap.size > 0 && (heap.peekKey() <= 1 || live > maxCount)) {
     const key = heap.pop();
     const lo = Math.floor(key / count), hi = key % count;
     if (find(lo) !== lo || find(hi) !== hi) continue;
     if (pairVersion.get(key) !== version[lo] * 65536 + version[hi]) continue;
+    live--;
     const [keep, gone] = sizes[lo] >= sizes[hi] ? [lo, hi] : [hi, lo];
     parent[gone] = keep;
     sizes[keep] += sizes[gone];

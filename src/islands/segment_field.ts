@@ -82,6 +82,13 @@ export interface SegmentOptions {
    * @default {defaultMinArea(width * height)}
    */
   minArea?: number;
+  /**
+   * At most this many islands: past the other rules, the most similar adjacent islands keep
+   * merging (by their mean directions) until no more remain.
+   *
+   * @default {Infinity}
+   */
+  maxIslands?: number;
 }
 
 /** Default {@linkcode SegmentOptions.quantile}. */
@@ -156,6 +163,7 @@ export function segmentField(field: FeatureField, options: SegmentOptions = {}):
     borderScale = DEFAULT_BORDER_SCALE,
     meanScale = DEFAULT_MEAN_SCALE,
     minArea = defaultMinArea(n),
+    maxIslands = Infinity,
   } = options;
   if (!(quantile >= 0 && quantile <= 1) || !(growScale >= 0) || !(borderScale >= 0)) {
     throw new RangeError(
@@ -193,6 +201,7 @@ export function segmentField(field: FeatureField, options: SegmentOptions = {}):
     height,
     meanScale,
     level,
+    maxIslands,
   );
   return mergeSmallIslands(joined.labels, joined.count, field, graph, smallBelow);
 }

@@ -9,6 +9,8 @@
 import type { StreamSettings } from "../config.ts";
 import type { FrameSource } from "../../streams/frame.ts";
 import { openSource } from "../../streams/open_source.ts";
+import { workingFrameSize } from "../../streams/frame_geometry.ts";
+import { probeSourceSize } from "../../streams/probe_source.ts";
 import { redactUri } from "../../streams/source_uri.ts";
 import { parseWeatherSchedule } from "../../streams/weather_schedule.ts";
 import { WeatherSource } from "../../streams/weather_source.ts";
@@ -29,7 +31,9 @@ export interface SegmentOptions {
 
 /**
  * Runs every frame of `settings.source` through a fresh engine, yielding each processed frame in
- * order; stops at the end of the input or after `frames`. Releases the engine and the source when
+ * order; stops at the end of the input or after `frames`. The source is probed for its size
+ * first and decoded at its working size (`--frame-size`, aspect kept): each frame's `image` is
+ * the working frame and `source` the source's own size. Releases the engine and the source when
  * done or when the consumer stops early (`return()`, a `break` out of `for await`).
  *
  * @throws {SourceError} when the source cannot be opened or fails while decoding.
@@ -48,14 +52,19 @@ export async function* segmentSource(
   if (frames !== undefined && !(Number.isInteger(frames) && frames > 0)) {
     throw new RangeError(`frames must be a positive integer, got ${frames}`);
   }
-  const { source, apm, backend, fps, weather, stallTimeout } = settings;
-  const side = apm.grid * apm.patch;
+  const { source, apm, backend, fps, weather, stallTimeout, frameSize } = settings;
   let input: FrameSource | null = null;
   let engine: EngineHost | null = null;
   try {
+    // Offline nothing waits: a live source that does not answer fails at once.
+    const sourceSize = await probeSourceSize(source, {
+      mediaRoot: mediaRoot || undefined,
+      retryLive: false,
+    });
+    const working = workingFrameSize(sourceSize, frameSize);
     const raw = openSource(source, {
-      width: side,
-      height: side,
+      width: working.width,
+      height: working.height,
       fps,
       realtime: false,
       stallTimeoutMs: stallTimeout * 1000,
@@ -63,12 +72,12 @@ export async function* segmentSource(
     });
     input = weather ? new WeatherSource(raw, parseWeatherSchedule(weather)) : raw;
     engine = new EngineHost();
-    await engine.start({ apm, backend });
+    await engine.start({ apm, backend, frame: working });
     for (let n = 0; frames === undefined || n < frames; n++) {
       const frame = await input.next();
       if (!frame) break;
       checkNoneDropped(input, source);
-      yield await processFrame(engine, stream, frame);
+      yield await processFrame(engine, stream, frame, sourceSize);
     }
     checkNoneDropped(input, source);
   } finally {

@@ -5,11 +5,14 @@
  *
  * @module
  */
+import { gridSize, latticeSize, type Size } from "../apm/apm_config.ts";
 import type { EngineInfo } from "../apm/engine.ts";
 import type { StreamSettings } from "../config.ts";
 import type { IslandSummary } from "../islands/types.ts";
 import { redactUri } from "../../streams/source_uri.ts";
 import { openSource } from "../../streams/open_source.ts";
+import { workingFrameSize } from "../../streams/frame_geometry.ts";
+import { type ProbeProgress, probeSourceSize } from "../../streams/probe_source.ts";
 import { WeatherSource } from "../../streams/weather_source.ts";
 import type { SupervisedStats } from "../../streams/supervised_source.ts";
 import { parseWeatherSchedule } from "../../streams/weather_schedule.ts";
@@ -50,7 +53,12 @@ export interface CheckpointStatus {
   error: string | null;
 }
 
-/** One processed frame, as the pipeline publishes it. */
+/**
+ * One processed frame, as the pipeline publishes it. Three sizes meet here: the lattice the
+ * island map was cut on (`width x height`), the working frame the engine saw (`image`, the
+ * source's aspect) and the source's own size (`source`). `src/islands/resample_labels.ts` turns
+ * it into labels at any of them, or at any other size.
+ */
 export interface PublishedFrame {
   stream: string;
   /** 0-based index of the source frame as decoded, counting frames the engine skipped. */
@@ -59,11 +67,18 @@ export interface PublishedFrame {
   pts: number;
   /** When the frame left the decoder, Unix ms. */
   decodedAt: number;
-  /** Grid size of `labels` and `featureColors`. */
+  /** Lattice size of `labels` and `featureColors` (the engine's `lattice`). */
   width: number;
   height: number;
-  /** Island id of every grid location, row-major. */
+  /** Island id of every lattice location, row-major. */
   labels: Int32Array;
+  /**
+   * Optional: the same islands (same ids) at every pixel of the working frame, `image.width *
+   * image.height`, row-major, when the engine cut them at the frame's resolution; absent when it
+   * cut them on the lattice only.
+   */
+  frameLabels?: Int32Array;
+  /** Summaries of the islands of `labels`, in lattice cells. */
   islands: IslandSummary[];
   /** Training loss on this frame, null when it did not train. */
   loss: number | null;
@@ -73,8 +88,10 @@ export interface PublishedFrame {
   events: { reset: boolean; restored: boolean; spike: boolean };
   /** The feature field as colours (PCA to RGB), `width * height * 3` bytes. */
   featureColors: Uint8Array;
-  /** The frame as the engine saw it (after weather), rgb24. */
+  /** The working frame as the engine saw it (after weather), rgb24, the source's aspect. */
   image: { width: number; height: number; rgb: Uint8Array };
+  /** The source's own size, square pixels (what `resolution: "source"` means). */
+  source: Size;
   /** Engine milliseconds per stage, and decode-to-publish age. */
   timings: { preprocessMs: number; trainMs: number; islandsMs: number; frameAgeMs: number };
 }
@@ -95,6 +112,18 @@ export interface AdaptationStatus {
   lossAverage: number | null;
 }
 
+/**
+ * The sizes a stream works at, fixed once its source has been probed: the source's own size,
+ * the working frame (`--frame-size`, the source's aspect), the APM's training grid and the
+ * lattice its island maps come at (both shaped like the frame).
+ */
+export interface StreamGeometry {
+  source: Size;
+  frame: Size;
+  grid: Size;
+  lattice: Size;
+}
+
 /** A stream's public status. */
 export interface StreamStatus {
   id: string;
@@ -106,10 +135,15 @@ export interface StreamStatus {
   framesProcessed: number;
   framesDropped: number;
   error: string | null;
-  /** Live sources: how often the source was reopened, and why last (null otherwise). */
+  /**
+   * Live sources: how often the source was reopened (or probed again while waiting for it to
+   * answer at start), its state, and why it last failed (null otherwise).
+   */
   sourceRestarts: number;
   sourceState: string | null;
   sourceError: string | null;
+  /** Source, working frame, grid and lattice sizes; null until the source has been probed. */
+  geometry: StreamGeometry | null;
   engine: EngineInfo | null;
   /** Mean milliseconds per processed frame in each engine stage, over recent frames. */
   stageMs: { preprocess: number; train: number; islands: number };
@@ -136,6 +170,11 @@ export class StreamPipeline {
   #error: string | null = null;
   #engineInfo: EngineInfo | null = null;
   #source: FrameSource | null = null;
+  #geometry: StreamGeometry | null = null;
+  /** The start-up probe of the source's size, while it runs (then null). */
+  #probe: ProbeProgress | null = null;
+  /** Stops a start-up probe that waits for a camera. */
+  #abort = new AbortController();
   #engine: EngineHost | null = null;
   #processed = 0;
   #inMeter = new RateMeter();
@@ -190,6 +229,19 @@ export class StreamPipeline {
     return this.#opts.settings;
   }
 
+  /**
+   * True while the stream is starting but its live source has not answered yet (a camera that
+   * is down): it is waiting, with backoff, not loading; readiness does not wait for it.
+   */
+  get waitingForSource(): boolean {
+    return this.#state === "starting" && (this.#probe?.failures ?? 0) > 0;
+  }
+
+  /** The stream's sizes (null until its source has been probed). */
+  get geometry(): StreamGeometry | null {
+    return this.#geometry;
+  }
+
   /** Current status; rates are over the last few seconds. */
   status(): StreamStatus {
     const decoded = this.#source?.stats.decoded ?? 0;
@@ -208,6 +260,7 @@ export class StreamPipeline {
       framesDropped: this.#source?.stats.dropped ?? 0,
       error: this.#error,
       ...this.#supervision(),
+      geometry: this.#geometry,
       engine: this.#engineInfo,
       stageMs: {
         preprocess: round2(this.#stageMs.preprocess),
@@ -225,6 +278,7 @@ export class StreamPipeline {
   /** Stops the stream: kills its source and engine. Idempotent. */
   async stop(): Promise<void> {
     if (this.#state === "starting" || this.#state === "running") this.#state = "stopped";
+    this.#abort.abort(new Error("stream stopped"));
     await this.#source?.close();
     // The run loop ends on its own, writing a last checkpoint; an engine stuck on a frame is
     // not waited for long.
@@ -235,27 +289,47 @@ export class StreamPipeline {
   }
 
   async #run(): Promise<void> {
-    const { source, apm, backend, fps, weather, realtime, stallTimeout } = this.#opts.settings;
+    const { source, apm, backend, fps, weather, realtime, stallTimeout, frameSize } =
+      this.#opts.settings;
+    const mediaRoot = this.#opts.mediaRoot || undefined;
     try {
-      const side = apm.grid * apm.patch;
+      // The source's size first: the working frame keeps its aspect, and the engine's grid
+      // follows the working frame. A camera that is down is waited for, with backoff.
+      this.#probe = { state: "starting", failures: 0, lastError: null };
+      const sourceSize = await probeSourceSize(source, {
+        mediaRoot,
+        signal: this.#abort.signal,
+        onProgress: (p) => this.#probe = p,
+      });
+      this.#probe = null;
+      if (this.#state !== "starting") return;
+      const working = workingFrameSize(sourceSize, frameSize);
+      const grid = gridSize(apm, working);
+      this.#geometry = {
+        source: sourceSize,
+        frame: working,
+        grid,
+        lattice: latticeSize(apm, grid),
+      };
+      // Live sources are reopened at this same size by their supervisor.
       const raw = openSource(source, {
-        width: side,
-        height: side,
+        width: working.width,
+        height: working.height,
         fps,
         realtime,
         stallTimeoutMs: stallTimeout * 1000,
-        mediaRoot: this.#opts.mediaRoot || undefined,
+        mediaRoot,
       });
       this.#source = weather ? new WeatherSource(raw, parseWeatherSchedule(weather)) : raw;
       this.#engine = new EngineHost();
-      this.#engineInfo = await this.#engine.start({ apm, backend });
+      this.#engineInfo = await this.#engine.start({ apm, backend, frame: working });
       await this.#restore();
       if (this.#state !== "starting") return;
       this.#state = "running";
       while (this.#state === "running") {
         const frame = await this.#source.next();
         if (!frame) break;
-        const published = await processFrame(this.#engine, this.id, frame);
+        const published = await processFrame(this.#engine, this.id, frame, sourceSize);
         const now = performance.now();
         this.#processed++;
         this.#recordStages(published.timings);
@@ -348,6 +422,15 @@ export class StreamPipeline {
   }
 
   #supervision() {
+    // While the start-up probe waits for a live source, it stands in for the supervisor.
+    const probe = this.#probe;
+    if (probe && probe.failures > 0) {
+      return {
+        sourceRestarts: probe.failures,
+        sourceState: probe.state,
+        sourceError: probe.lastError,
+      };
+    }
     const stats = this.#source?.stats as Partial<SupervisedStats> | undefined;
     return {
       sourceRestarts: stats?.restarts ?? 0,
@@ -380,16 +463,27 @@ export class StreamPipeline {
 
 /**
  * Runs one source frame through the engine and returns it as published: the island map, the
- * feature colours, and a copy of the frame (the engine takes the frame's own buffer).
+ * feature colours, and a copy of the frame (the engine takes the frame's own buffer). `source`
+ * is the source's own size (the frame is the working frame, at the source's aspect).
+ *
+ * @throws {Error} when the engine fails, or answers with frame labels of another size than the
+ * frame's.
  */
 export async function processFrame(
   engine: EngineHost,
   stream: string,
   frame: Frame,
+  source: Size,
 ): Promise<PublishedFrame> {
   const decodedAt = frame.decodedAt ?? performance.now();
   const rgb = new Uint8Array(frame.data);
   const map = await engine.process(frame.width, frame.height, frame.data);
+  const frameLabels = map.frameLabels ? new Int32Array(map.frameLabels) : undefined;
+  if (frameLabels && frameLabels.length !== frame.width * frame.height) {
+    throw new Error(
+      `engine sent ${frameLabels.length} frame labels for a ${frame.width}x${frame.height} frame`,
+    );
+  }
   return {
     stream,
     frame: frame.index,
@@ -398,12 +492,14 @@ export async function processFrame(
     width: map.width,
     height: map.height,
     labels: new Int32Array(map.labels),
+    ...(frameLabels ? { frameLabels } : {}),
     islands: map.islands,
     loss: Number.isFinite(map.loss) ? map.loss : null,
     keyFrame: map.keyFrame,
     events: { reset: map.reset, restored: map.restored, spike: map.spike },
     featureColors: new Uint8Array(map.featureColors),
     image: { width: frame.width, height: frame.height, rgb },
+    source: { ...source },
     timings: { ...map.timings, frameAgeMs: performance.now() - decodedAt },
   };
 }

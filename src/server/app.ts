@@ -13,7 +13,7 @@ import {
   type StreamSettings,
   streamSettingsAsOptions,
 } from "../config.ts";
-import { upsampleLabels } from "../islands/upsample_labels.ts";
+import { resampleLabels } from "../islands/resample_labels.ts";
 import type { StreamPipeline } from "../pipeline/stream_pipeline.ts";
 import { type StreamRegistry, StreamRequestError } from "../pipeline/stream_registry.ts";
 import { Authenticator, type Role } from "./auth.ts";
@@ -70,11 +70,16 @@ export function createApp(registry: StreamRegistry, opts: AppOptions): Hono {
   app.get("/healthz", (c) => c.json({ status: "ok" }));
 
   app.get("/readyz", (c) => {
-    const states = registry.list().map((s) => ({ id: s.id, state: s.status().state }));
-    const starting = states.filter((s) => s.state === "starting").map((s) => s.id);
-    const failed = states.filter((s) => s.state === "failed").map((s) => s.id);
+    const streams = registry.list();
+    // A stream waiting for a camera that is down is not loading: it may wait for hours, and the
+    // server is as ready as it will get until the camera answers. It is listed as waiting.
+    const waiting = streams.filter((s) => s.waitingForSource).map((s) => s.id);
+    const starting = streams
+      .filter((s) => s.status().state === "starting" && !s.waitingForSource)
+      .map((s) => s.id);
+    const failed = streams.filter((s) => s.status().state === "failed").map((s) => s.id);
     const ready = starting.length === 0;
-    return c.json({ ready, starting, failed }, ready ? 200 : 503);
+    return c.json({ ready, starting, waiting, failed }, ready ? 200 : 503);
   });
 
   app.get("/v1/openapi.json", (c) => c.json(OPENAPI_DOCUMENT));
@@ -144,22 +149,16 @@ export function createApp(registry: StreamRegistry, opts: AppOptions): Hono {
     if (!["islands", "features", "none"].includes(overlay)) {
       throw new StreamRequestError("bad_request", "overlay must be islands, features or none");
     }
-    const width = sideParam(c.req.query("width"), frame.image.width, "width");
-    const height = sideParam(c.req.query("height"), frame.image.height, "height");
+    const { width, height } = snapshotSize(
+      c.req.query("width"),
+      c.req.query("height"),
+      frame.image,
+    );
     const { rgb: src, width: sw, height: sh } = frame.image;
     const rgb = sw === width && sh === height ? src : resizeRgb(src, sw, sh, width, height);
     let out = rgb;
     if (overlay === "islands") {
-      const labels = upsampleLabels(
-        frame.labels,
-        frame.width,
-        frame.height,
-        src,
-        sw,
-        sh,
-        width,
-        height,
-      );
+      const { labels } = resampleLabels(frame, { width, height });
       out = drawIslandOverlay(rgb, width, height, labels, width, height);
     } else if (overlay === "features") {
       out = drawColorField(rgb, width, height, frame.featureColors, frame.width, frame.height);
@@ -311,13 +310,38 @@ async function readBody(req: Request, allowed: string[]): Promise<Record<string,
   return body as Record<string, unknown>;
 }
 
-function sideParam(raw: string | undefined, fallback: number, name: string): number {
-  if (raw === undefined) return fallback;
+function sideParam(raw: string, name: string): number {
   const n = Number(raw);
   if (!Number.isInteger(n) || n < 1 || n > MAX_OUTPUT_SIDE) {
     throw new StreamRequestError("bad_request", `${name} must be an integer 1..${MAX_OUTPUT_SIDE}`);
   }
   return n;
+}
+
+/**
+ * A snapshot's size: the working frame's by default; one side given, the other follows the
+ * frame's aspect (a picture is never squashed unless both sides are asked for).
+ */
+function snapshotSize(
+  rawW: string | undefined,
+  rawH: string | undefined,
+  frame: { width: number; height: number },
+): { width: number; height: number } {
+  if (rawW === undefined && rawH === undefined) return { width: frame.width, height: frame.height };
+  const width = rawW === undefined ? undefined : sideParam(rawW, "width");
+  const height = rawH === undefined ? undefined : sideParam(rawH, "height");
+  const size = {
+    width: width ?? Math.max(1, Math.round((height! * frame.width) / frame.height)),
+    height: height ?? Math.max(1, Math.round((width! * frame.height) / frame.width)),
+  };
+  if (size.width > MAX_OUTPUT_SIDE || size.height > MAX_OUTPUT_SIDE) {
+    throw new StreamRequestError(
+      "bad_request",
+      `at the frame's aspect that is ${size.width}x${size.height}, over ${MAX_OUTPUT_SIDE}: ` +
+        `give a smaller side, or both width and height`,
+    );
+  }
+  return size;
 }
 
 function serveStatic(c: Context, path: string): Response {

@@ -5,9 +5,14 @@
  * @module
  */
 
+import type { LabelResolution } from "../islands/resample_labels.ts";
+
 /** Largest client message, bytes. Subscriptions are small; anything bigger is a mistake. */
 export const MAX_CLIENT_MESSAGE_BYTES = 16 * 1024;
-/** Largest side of an upsampled label map or a frame JPEG. */
+/**
+ * Largest side of a label map or a frame JPEG sent to a subscriber: asked sizes above it are
+ * refused; `"frame"` and `"source"` above it come scaled down to fit (aspect kept).
+ */
 export const MAX_OUTPUT_SIDE = 2048;
 
 /** A subscription's options, defaults filled in. */
@@ -16,10 +21,11 @@ export interface SubscriptionOptions {
   /** At most this many maps a second (null: every map). */
   maxFps: number | null;
   /**
-   * Labels at the map's own size ("grid": the engine's lattice), at the frame the engine saw
-   * ("frame"), or at this size; upsampled ones are edge-aware, guided by the frame's colours.
+   * Labels at the map's own size ("grid": the engine's lattice), at the working frame the engine
+   * saw ("frame"), at the source's own size ("source"), or at this size; see
+   * `src/islands/resample_labels.ts`.
    */
-  resolution: "grid" | "frame" | { width: number; height: number };
+  resolution: LabelResolution;
   include: Array<"islands" | "features" | "frame">;
   /** Size of the frame JPEG (null: the frame's own size). */
   frameSize: { width: number; height: number } | null;
@@ -150,9 +156,10 @@ function subscribeOptions(m: Record<string, unknown>): SubscriptionOptions {
     }
     o.maxFps = m.maxFps;
   }
-  if (m.resolution === "grid" || m.resolution === "frame") o.resolution = m.resolution;
-  else if (m.resolution !== undefined) {
-    o.resolution = size(m.resolution, "resolution", '"grid", "frame" or ');
+  if (m.resolution === "grid" || m.resolution === "frame" || m.resolution === "source") {
+    o.resolution = m.resolution;
+  } else if (m.resolution !== undefined) {
+    o.resolution = size(m.resolution, "resolution", '"grid", "frame", "source" or ');
   }
   if (m.include !== undefined) {
     if (!Array.isArray(m.include) || !m.include.every((x) => INCLUDES.has(x))) {

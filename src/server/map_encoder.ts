@@ -6,11 +6,11 @@
  * @module
  */
 import type { PublishedFrame } from "../pipeline/stream_pipeline.ts";
-import { upsampleLabels } from "../islands/upsample_labels.ts";
+import { labelSize, type ResampledMap, resampleMap } from "../islands/resample_labels.ts";
 import { prepareJsonMap } from "../islands/wire_json.ts";
 import { prepareBinaryMap } from "../islands/wire_binary.ts";
 import type { WireMap } from "../islands/wire_json.ts";
-import type { SubscriptionOptions } from "./client_messages.ts";
+import { MAX_OUTPUT_SIDE, type SubscriptionOptions } from "./client_messages.ts";
 import { encodeJpeg } from "./image/jpeg.ts";
 import { resizeRgb } from "./image/resize.ts";
 
@@ -21,7 +21,7 @@ export type RenderMap = (sub: number, dropped: number) => string | Uint8Array;
 export class FrameEncoder {
   readonly frame: PublishedFrame;
   #renders = new Map<string, RenderMap>();
-  #labels = new Map<string, Int32Array>();
+  #maps = new Map<string, ResampledMap>();
   #jpegs = new Map<string, { width: number; height: number; data: Uint8Array }>();
 
   constructor(frame: PublishedFrame) {
@@ -42,23 +42,20 @@ export class FrameEncoder {
 
   #wireMap(o: SubscriptionOptions): WireMap {
     const f = this.frame;
-    const res = o.resolution === "grid"
-      ? { width: f.width, height: f.height }
-      : o.resolution === "frame"
-      ? { width: f.image.width, height: f.image.height }
-      : o.resolution;
+    const map = this.#mapAt(o.resolution);
     const wire: WireMap = {
       stream: f.stream,
       frame: f.frame,
       pts: f.pts,
       decodedAt: f.decodedAt,
-      width: res.width,
-      height: res.height,
-      labels: this.#labelsAt(res.width, res.height),
+      width: map.width,
+      height: map.height,
+      labels: map.labels,
       loss: f.loss,
       keyFrame: f.keyFrame,
     };
-    if (o.include.includes("islands")) wire.islands = f.islands;
+    // Summaries in the units of the labels sent.
+    if (o.include.includes("islands")) wire.islands = map.islands;
     if (o.include.includes("features")) {
       wire.features = { width: f.width, height: f.height, rgb: f.featureColors };
     }
@@ -68,17 +65,17 @@ export class FrameEncoder {
     return wire;
   }
 
-  #labelsAt(width: number, height: number): Int32Array {
-    const f = this.frame;
-    if (width === f.width && height === f.height) return f.labels;
+  /** Labels and summaries at a resolution, once per size whatever names it. */
+  #mapAt(resolution: SubscriptionOptions["resolution"]): ResampledMap {
+    const opts = { maxSide: MAX_OUTPUT_SIDE };
+    const { width, height } = labelSize(this.frame, resolution, opts);
     const key = `${width}x${height}`;
-    let labels = this.#labels.get(key);
-    if (!labels) {
-      const { rgb, width: gw, height: gh } = f.image;
-      labels = upsampleLabels(f.labels, f.width, f.height, rgb, gw, gh, width, height);
-      this.#labels.set(key, labels);
+    let map = this.#maps.get(key);
+    if (!map) {
+      map = resampleMap(this.frame, resolution, opts);
+      this.#maps.set(key, map);
     }
-    return labels;
+    return map;
   }
 
   #jpeg(size: { width: number; height: number }, quality: number) {

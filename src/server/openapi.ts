@@ -65,6 +65,10 @@ export const OPENAPI_DOCUMENT = {
           'Per-stream options by their command-line names (README: Options), e.g. {"fps": 5, "steps-per-frame": 3}.',
         additionalProperties: { type: ["string", "number", "boolean"] },
       },
+      Size: {
+        type: "object",
+        properties: { width: { type: "integer" }, height: { type: "integer" } },
+      },
       StreamStatus: {
         type: "object",
         properties: {
@@ -80,9 +84,24 @@ export const OPENAPI_DOCUMENT = {
           sourceRestarts: { type: "integer" },
           sourceState: { type: ["string", "null"] },
           sourceError: { type: ["string", "null"] },
+          geometry: {
+            type: ["object", "null"],
+            description:
+              "sizes {width, height}: the source's own (source), the working frame (frame, " +
+              "--frame-size at the source's aspect), the APM grid (grid) and the island map's " +
+              "lattice (lattice); null until the source has been probed",
+            properties: {
+              source: { $ref: "#/components/schemas/Size" },
+              frame: { $ref: "#/components/schemas/Size" },
+              grid: { $ref: "#/components/schemas/Size" },
+              lattice: { $ref: "#/components/schemas/Size" },
+            },
+          },
           engine: {
             type: ["object", "null"],
-            description: "backend, teacher, grid, lattice, colorWeight, dim",
+            description:
+              "backend, teacher, frame, grid and lattice ({width, height}), colorWeight, " +
+              "minIslandArea, dim",
           },
           stageMs: { type: "object" },
           frameAgeMs: { type: ["number", "null"] },
@@ -140,7 +159,9 @@ export const OPENAPI_DOCUMENT = {
     },
     "/readyz": {
       get: {
-        summary: "Readiness: no stream is still loading its engine",
+        summary:
+          "Readiness: no stream is still loading its engine (streams waiting for a camera that " +
+          "is down are listed as waiting, and do not hold readiness back)",
         responses: {
           "200": { description: "ready", content: json({ type: "object" }) },
           "503": { description: "some streams are starting", content: json({ type: "object" }) },
@@ -277,8 +298,18 @@ export const OPENAPI_DOCUMENT = {
             in: "query",
             schema: { enum: ["islands", "features", "none"], default: "islands" },
           },
-          { name: "width", in: "query", schema: { type: "integer", minimum: 1, maximum: 2048 } },
-          { name: "height", in: "query", schema: { type: "integer", minimum: 1, maximum: 2048 } },
+          {
+            name: "width",
+            in: "query",
+            description: "default the working frame's; alone, the height follows its aspect",
+            schema: { type: "integer", minimum: 1, maximum: 2048 },
+          },
+          {
+            name: "height",
+            in: "query",
+            description: "default the working frame's; alone, the width follows its aspect",
+            schema: { type: "integer", minimum: 1, maximum: 2048 },
+          },
         ],
         responses: {
           "200": {

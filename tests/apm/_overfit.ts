@@ -73,7 +73,7 @@ export async function overfitOneFrame(o: OverfitOptions): Promise<OverfitReport>
   const frame = resizeRgbTensor(data, 224, 224, 224, 224);
   const rgb = tf.tidy(() => resizeRgbTensor(data, 224, 224, o.grid, o.grid).reshape([n, 3]));
   const features = teacher.features(frame, o.grid);
-  const patches = framePatches(frame, o.grid, config.patch);
+  const patches = framePatches(frame, o.grid, o.grid, config.patch);
   const pos = tf.tensor2d(positionalCode(gridPoints(o.grid, o.grid), o.grid, 64), [n, 64]);
   const params = initParams(apmShape(config, teacher.dim), 1);
   const flat = info.name === "webgpu";

@@ -25,16 +25,34 @@ const config = {
   depth: 3,
   rgbHidden: 5,
 };
-const shape = apmShape(config, 7);
-const n = config.grid * config.grid;
+// A grid shaped like a wide frame (5 x 3, as gridSize gives a 5:3 frame at grid 4): the column
+// module, the unfolding and the backward pass must not assume a square.
+const GW = 5, GH = 3;
+const shape = apmShape(config, 7, { width: GW, height: GH });
+const n = GW * GH;
 
 function fixtures(seed: number) {
   const params = initParams(shape, seed);
-  const side = config.grid * config.patch;
-  const frame = tf.randomUniform([side, side, 3], 0, 1, "float32", seed) as tf.Tensor3D;
-  const pos = tf.tensor2d(positionalCode(gridPoints(4, 4), 4, config.posDim), [n, config.posDim]);
+  const [w, h] = [GW * config.patch, GH * config.patch];
+  const frame = tf.randomUniform([h, w, 3], 0, 1, "float32", seed) as tf.Tensor3D;
+  const pos = tf.tensor2d(positionalCode(gridPoints(GW, GH), GW, config.posDim), [
+    n,
+    config.posDim,
+  ]);
   return { params, frame, pos };
 }
+
+Deno.test("the shape follows the grid: a column code of gridW * gridH values", () => {
+  assert.equal(shape.columnDim, 15);
+  assert.deepEqual([shape.gridW, shape.gridH, shape.grid], [5, 3, 4]);
+  const params = initParams(shape, 1);
+  assert.deepEqual(params.w1c.shape, [15, config.hidden]);
+  assert.deepEqual(params.wrc.shape, [15, config.rgbHidden]);
+  disposeParams(params);
+  const square = tf.zeros([GW * config.patch, GW * config.patch, 3]) as tf.Tensor3D;
+  assert.throws(() => framePatches(square, GW, GH, config.patch), /needs 10x6/);
+  square.dispose();
+});
 
 async function maxAbsDiff(a: tf.Tensor, b: tf.Tensor): Promise<number> {
   const d = tf.max(tf.abs(tf.sub(a, b)));
@@ -45,7 +63,7 @@ async function maxAbsDiff(a: tf.Tensor, b: tf.Tensor): Promise<number> {
 
 Deno.test("unfolded first layer equals the naive concatenated-query form", async () => {
   const { params, frame, pos } = fixtures(3);
-  const patches = framePatches(frame, config.grid, config.patch);
+  const patches = framePatches(frame, GW, GH, config.patch);
   const c = columnCode(params, patches);
   const unfolded = firstLayer(params, c, pos);
   // Naive: build every query q_ij = [c; pos_ij] and multiply by the stacked W1 = [W1c; W1p].
@@ -59,7 +77,7 @@ Deno.test("unfolded first layer equals the naive concatenated-query form", async
 
 Deno.test("column code is the patch convolution (kernel = stride = patch)", async () => {
   const { params, frame, pos } = fixtures(4);
-  const patches = framePatches(frame, config.grid, config.patch);
+  const patches = framePatches(frame, GW, GH, config.patch);
   const c = columnCode(params, patches);
   const kernel = params.colW.reshape([config.patch, config.patch, 3, 1]) as tf.Tensor4D;
   const conv = tf.conv2d(frame.expandDims(0) as tf.Tensor4D, kernel, config.patch, "valid")
@@ -77,7 +95,7 @@ function naiveLoss(
   tFeat: tf.Tensor2D,
   tRgb: tf.Tensor2D,
 ) {
-  const c = columnCode(p, framePatches(frame, config.grid, config.patch));
+  const c = columnCode(p, framePatches(frame, GW, GH, config.patch));
   const q = tf.concat([tf.tile(c, [n, 1]), pos], 1);
   let h = tf.relu(tf.matMul(q, tf.concat([p.w1c, p.w1p], 0)).add(p.b1));
   for (let k = 0; k < p.hiddenW.length; k++) {
@@ -99,7 +117,7 @@ Deno.test("hand-written backward pass equals autodiff of the naive form", async 
   const { params, frame, pos } = fixtures(5);
   const tFeat = tf.randomNormal([n, shape.featureDim], 0, 1, "float32", 9) as tf.Tensor2D;
   const tRgb = tf.randomUniform([n, 3], 0, 1, "float32", 10) as tf.Tensor2D;
-  const patches = framePatches(frame, config.grid, config.patch);
+  const patches = framePatches(frame, GW, GH, config.patch);
   const mine = lossAndGrads(params, patches, pos, { features: tFeat, rgb: tRgb }, {
     feature: 1,
     rgb: 0.5,

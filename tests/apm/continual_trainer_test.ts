@@ -190,6 +190,37 @@ Deno.test({
 });
 
 Deno.test({
+  name:
+    "a checkpoint of another grid shape (16:9 vs square) is refused; a square one without gridW/gridH fits",
+  ...sanitize,
+  async fn() {
+    const wide = await createEngine({
+      apm: SMALL,
+      backend: "wasm",
+      frame: { width: 64, height: 36 },
+    });
+    const square = await engineWith();
+    try {
+      const wideState = await wide.exportState();
+      assert.equal(wideState.shape.gridW, 11);
+      assert.equal(wideState.shape.gridH, 6);
+      assert.throws(
+        () => square.importState(wideState),
+        /checkpoint is for a model of grid 8, gridW 11, gridH 6, .*differ in gridW, gridH, columnDim\): delete it or use matching options/,
+      );
+      // Written before grids followed the frame: no gridW / gridH, and square.
+      await square.process(frame(0));
+      const state = await square.exportState();
+      const { gridW: _w, gridH: _h, ...legacy } = state.shape;
+      square.importState({ ...state, shape: legacy });
+    } finally {
+      wide.dispose();
+      square.dispose();
+    }
+  },
+});
+
+Deno.test({
   name: "initDecay keeps the weights nearer their initial values than training alone does",
   ...sanitize,
   async fn() {

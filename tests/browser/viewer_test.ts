@@ -9,6 +9,7 @@
 import assert from "node:assert/strict";
 import { type Browser, chromium } from "playwright-core";
 import { type RunningServer, startServer } from "../integration/_server.ts";
+import { BORING_FIXTURE, writeSyntheticClip } from "../../fixtures/make_fixtures.ts";
 
 const CHROMIUM = Deno.env.get("CHROMIUM") ?? "/usr/bin/chromium";
 const ARTIFACTS = new URL("../../out/test-artifacts/", import.meta.url);
@@ -149,6 +150,127 @@ Deno.test("viewer: live frame with a coloured island overlay", async () => {
   } finally {
     await browser?.close().catch(() => {});
     await server?.stop();
+  }
+});
+
+Deno.test("viewer: a 16:9 file stream shows at 16:9 with its islands on the picture", async () => {
+  const dir = await Deno.makeTempDir();
+  let server: RunningServer | undefined;
+  let browser: Browser | undefined;
+  try {
+    const clip = `${dir}/wide.mp4`;
+    await writeSyntheticClip(clip, { ...BORING_FIXTURE, width: 640, height: 360, seconds: 3 });
+    server = await startServer(["--teacher", "none", "--source", `file://${clip}?loop=1`]);
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    const pageErrors: string[] = [];
+    page.on("pageerror", (err) => pageErrors.push(String(err)));
+    page.on("console", (msg) => {
+      if (msg.type() === "error" || /content security policy/i.test(msg.text())) {
+        pageErrors.push(msg.text());
+      }
+    });
+    await page.goto(`${server.url}/`);
+    await page.waitForFunction(
+      () => Number(document.getElementById("overlay")?.dataset.maps ?? 0) >= 3,
+      undefined,
+      { timeout: MAPS_TIMEOUT_MS, polling: 200 },
+    );
+    // A fresh model's first maps may hold a single island: wait for a few.
+    await page.waitForFunction(
+      () => {
+        const c = document.getElementById("overlay") as HTMLCanvasElement;
+        const { data } = c.getContext("2d")!.getImageData(0, 0, c.width, c.height);
+        const colours = new Set<number>();
+        for (let i = 0; i < data.length; i += 4 * 13) {
+          if (data[i + 3] > 0 && data[i + 3] < 255) {
+            colours.add((data[i] << 16) | (data[i + 1] << 8) | data[i + 2]);
+          }
+        }
+        return colours.size >= 3;
+      },
+      undefined,
+      { timeout: MAPS_TIMEOUT_MS, polling: 500 },
+    );
+    const geometry = await page.evaluate(() => {
+      const box = (id: string) => {
+        const c = document.getElementById(id) as HTMLCanvasElement;
+        const r = c.getBoundingClientRect();
+        return { width: c.width, height: c.height, cssW: r.width, cssH: r.height, x: r.x, y: r.y };
+      };
+      return { frame: box("frame"), overlay: box("overlay") };
+    });
+    // Alignment: within each island (a fill colour of the overlay) the picture's colour varies
+    // little, since islands are cut along its colour edges. Shifting the overlay over the picture
+    // mixes islands with their neighbours: the variance must be least where it is drawn.
+    const variance = await page.evaluate(() => {
+      const pixels = (id: string) => {
+        const c = document.getElementById(id) as HTMLCanvasElement;
+        return c.getContext("2d")!.getImageData(0, 0, c.width, c.height);
+      };
+      const picture = pixels("frame"), overlay = pixels("overlay");
+      const { width: w, height: h } = overlay;
+      const within = (dx: number, dy: number) => {
+        const sums = new Map<number, number[]>();
+        for (let y = 12; y < h - 12; y++) {
+          for (let x = 12; x < w - 12; x++) {
+            const o = (y * w + x) * 4;
+            const a = overlay.data[o + 3];
+            if (a === 0 || a === 255) continue; // not an island's fill (a boundary, or nothing)
+            const key = (overlay.data[o] << 16) | (overlay.data[o + 1] << 8) | overlay.data[o + 2];
+            const p = ((y + dy) * w + x + dx) * 4;
+            const s = sums.get(key) ?? [0, 0, 0, 0, 0, 0, 0];
+            for (let c = 0; c < 3; c++) {
+              s[c] += picture.data[p + c];
+              s[3 + c] += picture.data[p + c] ** 2;
+            }
+            s[6]++;
+            sums.set(key, s);
+          }
+        }
+        let total = 0, n = 0;
+        for (const s of sums.values()) {
+          for (let c = 0; c < 3; c++) total += s[3 + c] - (s[c] * s[c]) / s[6];
+          n += s[6];
+        }
+        return total / n;
+      };
+      const out: Record<string, number> = {};
+      for (const [dx, dy] of [[0, 0], [8, 0], [-8, 0], [0, 8], [0, -8], [4, 4], [-4, -4]]) {
+        out[`${dx},${dy}`] = within(dx, dy);
+      }
+      return out;
+    });
+
+    await Deno.mkdir(ARTIFACTS, { recursive: true });
+    const shot = new URL("viewer-16x9.png", ARTIFACTS).pathname;
+    await page.screenshot({ path: shot, fullPage: true });
+    console.log(`screenshot: ${shot}`);
+    console.log(
+      `16:9 viewer: ${JSON.stringify(geometry)}; within-island variance ${
+        JSON.stringify(variance)
+      }`,
+    );
+
+    assert.deepEqual(pageErrors, [], "no errors in the page");
+    const { frame, overlay } = geometry;
+    // The working frame is 640x360; the viewer shows maps of at most 640 on the long side.
+    assert.deepEqual([frame.width, frame.height], [640, 360], "the picture at the frame's size");
+    assert.deepEqual([overlay.width, overlay.height], [640, 360], "the overlay at the same size");
+    assert.ok(Math.abs(frame.cssW / frame.cssH - 16 / 9) < 0.005, "the picture shows at 16:9");
+    for (const k of ["cssW", "cssH", "x", "y"] as const) {
+      assert.ok(Math.abs(frame[k] - overlay[k]) < 0.5, `overlay and picture boxes agree: ${k}`);
+    }
+    const aligned = variance["0,0"];
+    for (const [offset, v] of Object.entries(variance)) {
+      if (offset !== "0,0") {
+        assert.ok(aligned < v, `aligned variance ${aligned} vs shifted by ${offset}: ${v}`);
+      }
+    }
+  } finally {
+    await browser?.close().catch(() => {});
+    await server?.stop();
+    await Deno.remove(dir, { recursive: true });
   }
 });
 

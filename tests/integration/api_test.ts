@@ -153,7 +153,7 @@ Deno.test({
         "cam2",
         (s) => s.state === "running" && Number(s.framesProcessed) > 2,
       );
-      assert.equal((running.engine as { grid: number }).grid, 16);
+      assert.deepEqual((running.engine as { grid: unknown }).grid, { width: 16, height: 16 });
       assert.equal((running.model as { stepsPerFrame: number }).stepsPerFrame, 2);
       assert.ok(typeof running.loss === "number");
       const adaptation = running.adaptation as Record<string, number>;
@@ -264,17 +264,26 @@ Deno.test({
 
 Deno.test({
   name:
-    "snapshot: the latest frame (grid 16 x patch 7 = 112 px) as PNG with islands or feature colours drawn over it",
+    "snapshot: the latest working frame as PNG with islands or feature colours drawn over it, at its aspect",
   async fn() {
-    const server = await startServer(FAST);
+    // A 16:9 scene of 1280x720, worked on at --frame-size 320: 320x180.
+    const server = await startServer([
+      ...FAST,
+      "--source",
+      "synthetic:?size=1280x720",
+      "--frame-size",
+      "320",
+    ]);
     try {
       await waitFor(server, "default", (s) => Number(s.framesProcessed) > 1);
       for (
-        const [query, w, h] of [["", 112, 112], ["?overlay=features", 112, 112], [
-          "?overlay=none&width=320&height=240",
-          320,
-          240,
-        ]] as const
+        const [query, w, h] of [
+          ["", 320, 180],
+          ["?overlay=features", 320, 180],
+          ["?width=640", 640, 360],
+          ["?height=90", 160, 90],
+          ["?overlay=none&width=320&height=240", 320, 240],
+        ] as const
       ) {
         const r = await fetch(`${server.url}/v1/streams/default/snapshot.png${query}`);
         assert.equal(r.status, 200);
@@ -290,6 +299,9 @@ Deno.test({
       const big = await call(server, "GET", "/v1/streams/default/snapshot.png?width=5000");
       assert.equal(big.status, 400);
       assert.match(String(big.json?.message), /width must be/);
+      const tall = await call(server, "GET", "/v1/streams/default/snapshot.png?height=2000");
+      assert.equal(tall.status, 400, "2000 high is 3556 wide at 16:9");
+      assert.match(String(tall.json?.message), /3556x2000, over 2048/);
       assert.equal((await call(server, "GET", "/v1/streams/nope/snapshot.png")).status, 404);
     } finally {
       await server.stop();
@@ -350,6 +362,45 @@ Deno.test({
       assert.equal(other.headers.get("access-control-allow-origin"), null);
     } finally {
       await server.stop();
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "readiness: a stream waiting for its camera is listed as waiting and holds nothing back; its status says why",
+  async fn() {
+    const dir = await Deno.makeTempDir();
+    const probe = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+    const closedPort = (probe.addr as Deno.NetAddr).port;
+    probe.close(); // nothing listens there: the camera is down
+    const path = `${dir}/islands.json`;
+    await Deno.writeTextFile(
+      path,
+      JSON.stringify({
+        teacher: "none",
+        grid: 16,
+        streams: [
+          { id: "ok", source: "synthetic:" },
+          { id: "cam", source: `rtsp://admin:s3cret@127.0.0.1:${closedPort}/live` },
+        ],
+      }),
+    );
+    const server = await startServer(["--config", path]);
+    try {
+      await waitFor(server, "ok", (s) => Number(s.framesProcessed) > 1);
+      const cam = await waitFor(server, "cam", (s) => s.sourceState === "backing-off");
+      assert.equal(cam.state, "starting");
+      assert.equal(cam.geometry, null, "no size before the camera answers");
+      assert.ok(Number(cam.sourceRestarts) >= 1);
+      assert.match(String(cam.sourceError), /Connection refused/);
+      assert.ok(!String(cam.sourceError).includes("s3cret"), "credentials redacted");
+      const ready = await call(server, "GET", "/readyz");
+      assert.equal(ready.status, 200, ready.text);
+      assert.deepEqual(ready.json, { ready: true, starting: [], waiting: ["cam"], failed: [] });
+    } finally {
+      await server.stop();
+      await Deno.remove(dir, { recursive: true });
     }
   },
 });

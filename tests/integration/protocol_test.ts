@@ -94,7 +94,7 @@ Deno.test({
 Deno.test({
   name: "protocol: maps on a lattice finer than the grid, and labels at the frame's resolution",
   async fn() {
-    // grid 16, patch 7: the engine sees 112x112 frames; the field is queried on a 32x32 lattice.
+    // The engine sees the scene's own 224x224 frames; the field is queried on a 32x32 lattice.
     const server = await startServer([...FAST, "--lattice", "32"]);
     const lattice = await IslandsClient.connect(`${server.url}/v1/ws`);
     const frame = await IslandsClient.connect(`${server.url}/v1/ws`);
@@ -109,7 +109,7 @@ Deno.test({
         assert.deepEqual([m.width, m.height, m.labels.length], [32, 32, 32 * 32]);
       }
       for (const m of b) {
-        assert.deepEqual([m.width, m.height, m.labels.length], [112, 112, 112 * 112]);
+        assert.deepEqual([m.width, m.height, m.labels.length], [224, 224, 224 * 224]);
         // The same islands, only finer: every id at the frame's resolution is one of the map's.
         const same = a.find((x) => x.frame === m.frame);
         if (same) {
@@ -117,7 +117,7 @@ Deno.test({
           assert.ok([...new Set(m.labels)].every((id) => ids.has(id)));
         }
       }
-      assert.equal((await status(server)).engine.lattice, 32);
+      assert.deepEqual((await status(server)).engine.lattice, { width: 32, height: 32 });
     } finally {
       lattice.close();
       frame.close();

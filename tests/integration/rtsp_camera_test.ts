@@ -8,6 +8,8 @@ import type { FrameSource } from "../../streams/frame.ts";
 import { openSource } from "../../streams/open_source.ts";
 import type { SupervisedSource } from "../../streams/supervised_source.ts";
 import { ffmpegChildren } from "../streams/_processes.ts";
+import { applyStreamOptions, loadConfig } from "../../src/config.ts";
+import { StreamPipeline } from "../../src/pipeline/stream_pipeline.ts";
 
 const SERVER = new URL("./_rtsp_server.py", import.meta.url).pathname;
 const SIZE = { width: 64, height: 48, fps: 10 };
@@ -129,4 +131,47 @@ Deno.test("a wrong password and an unreachable camera fail clearly while another
   }
   assert.deepEqual(await Promise.all(waits), [null, null]);
   assert.deepEqual(ffmpegChildren(), [], "no ffmpeg left behind");
+});
+
+Deno.test({
+  name:
+    "a stream whose camera is down at start waits for it with backoff, then starts at the camera's size",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const port = freePort();
+    const settings = applyStreamOptions(loadConfig([], () => undefined), {
+      source: `rtsp://127.0.0.1:${port}/cam`,
+      teacher: "none",
+      grid: 8,
+      backend: "wasm",
+    });
+    const stream = new StreamPipeline({ id: "cam", settings });
+    let camera: Deno.ChildProcess | undefined;
+    try {
+      stream.start();
+      await until(() => stream.status().sourceState === "backing-off", 15_000, "backing off");
+      const waiting = stream.status();
+      assert.equal(waiting.state, "starting");
+      assert.ok(stream.waitingForSource);
+      assert.equal(waiting.geometry, null);
+      assert.match(String(waiting.sourceError), /Connection refused/);
+      camera = await startCamera(port);
+      await until(() => stream.status().framesProcessed >= 2, 60_000, "frames from the camera");
+      assert.equal(stream.waitingForSource, false);
+      // The camera's 160x120 picture, under --frame-size 640: worked on as it is, grid 8 at 4:3.
+      assert.deepEqual(stream.status().geometry, {
+        source: { width: 160, height: 120 },
+        frame: { width: 160, height: 120 },
+        grid: { width: 9, height: 7 },
+        lattice: { width: 9, height: 7 },
+      });
+      assert.deepEqual(stream.latest()?.image.width, 160);
+    } finally {
+      await stream.stop();
+      if (camera) await killCamera(camera);
+    }
+    assert.deepEqual(ffmpegChildren(), [], "no ffmpeg left");
+    assert.deepEqual(ffmpegChildren("ffprobe"), [], "no ffprobe left");
+  },
 });

@@ -5,6 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { assertContract, type IslandMessageJson as Msg } from "./_contract.ts";
+import { BORING_FIXTURE, writeSyntheticClip } from "../../fixtures/make_fixtures.ts";
 
 const SEGMENT = new URL("../../src/segment.ts", import.meta.url).pathname;
 const fixture = (name: string) => new URL(`../../fixtures/${name}`, import.meta.url).pathname;
@@ -70,7 +71,8 @@ Deno.test({
       assert.equal(msgs.length, 30);
       msgs.forEach((m, i) => {
         assert.equal(m.frame, i, "every frame, in order");
-        assert.equal(m.width, 16);
+        // grid 16 shaped like the 4:3 fixture: round(16 * sqrt(4/3)) x round(16 * sqrt(3/4)).
+        assert.deepEqual([m.width, m.height], [18, 14]);
         assertContract(m, 10);
       });
       const video = await ffprobe(`${dir}/overlay.mp4`);
@@ -78,8 +80,8 @@ Deno.test({
       assert.equal(video.pix_fmt, "yuv420p");
       assert.equal(video.nb_read_frames, "30");
       assert.equal(video.r_frame_rate, "10/1");
-      // grid 16 x the default patch of 7 pixels.
-      assert.deepEqual([video.width, video.height], [112, 112]);
+      // The working frame: the fixture's own 160x120 (under --frame-size 640, never upscaled).
+      assert.deepEqual([video.width, video.height], [160, 120]);
     } finally {
       await Deno.remove(dir, { recursive: true });
     }
@@ -114,10 +116,56 @@ Deno.test({
       const msgs = await readLines(out);
       assert.deepEqual(msgs.map((m) => m.frame), [...Array(12).keys()]);
       msgs.forEach((m) => {
-        // grid 16 x patch 7: the engine saw 112x112 frames; labels and summaries at that size.
-        assert.deepEqual([m.width, m.height], [112, 112]);
+        // The engine saw the scene's own 224x224 frames; labels and summaries at that size.
+        assert.deepEqual([m.width, m.height], [224, 224]);
         assertContract(m, 10);
       });
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "segment on a 16:9 file: --resolution source writes the file's own width and height, frame the working frame's; the overlay is 16:9",
+  async fn() {
+    const dir = await Deno.makeTempDir();
+    try {
+      const clip = `${dir}/wide.mp4`;
+      await writeSyntheticClip(clip, { ...BORING_FIXTURE, width: 480, height: 270, seconds: 1 });
+      const common = ["--frames", "3", "--teacher", "none", "--grid", "8", "--frame-size", "320"];
+      const source = await segment([clip, "--out", `${dir}/source.ndjson`, ...common, ...[
+        "--resolution",
+        "source",
+        "--overlay",
+        `${dir}/overlay.mp4`,
+      ]]);
+      assert.equal(source.code, 0, source.stderr);
+      const frame = await segment([clip, "--out", `${dir}/frame.ndjson`, ...common, ...[
+        "--resolution",
+        "frame",
+      ]]);
+      assert.equal(frame.code, 0, frame.stderr);
+      const grid = await segment([clip, "--out", `${dir}/grid.ndjson`, ...common]);
+      assert.equal(grid.code, 0, grid.stderr);
+      for (
+        const [file, size] of [
+          ["source", [480, 270]],
+          ["frame", [320, 180]],
+          ["grid", [11, 6]], // grid 8 at 16:9
+        ] as const
+      ) {
+        const msgs = await readLines(`${dir}/${file}.ndjson`);
+        assert.equal(msgs.length, 3);
+        for (const m of msgs) {
+          assert.deepEqual([m.width, m.height], size, file);
+          // Whole contract messages: summaries in the units of these labels.
+          assertContract(m, 10);
+        }
+      }
+      const video = await ffprobe(`${dir}/overlay.mp4`);
+      assert.deepEqual([video.width, video.height], [320, 180], "the working frame, 16:9");
     } finally {
       await Deno.remove(dir, { recursive: true });
     }
@@ -139,7 +187,11 @@ Deno.test({
         [[clip, "--out", out, "--overlay", "rtmp://host/live.mp4"], /--overlay must be a plain/],
         [[clip, "--out", out, "--frames", "0"], /--frames must be a positive integer/],
         [[clip, "--out", out, "--grid", "abc"], /--grid/],
-        [[clip, "--out", out, "--resolution", "4k"], /--resolution must be "grid" or "frame"/],
+        [
+          [clip, "--out", out, "--resolution", "4k"],
+          /--resolution must be "grid", "frame" or "source"/,
+        ],
+        [[clip, "--out", out, "--frame-size", "10"], /--frame-size must be 0 .* from 64 to 4096/],
         [[clip, "--out", out, "--lattice", "8"], /lattice must be 0 \(the grid\) or an integer/],
         [["--out", out], /give the input first/],
       ];
@@ -167,7 +219,10 @@ Deno.test({
         "none",
       ]);
       assert.equal(code, 1, stderr);
-      assert.match(stderr, /error: ffmpeg cannot decode .*not_a_video\.mp4/);
+      assert.match(
+        stderr,
+        /error: ffprobe cannot read .*not_a_video\.mp4: .*Invalid data.*is a video file/,
+      );
     } finally {
       await Deno.remove(dir, { recursive: true });
     }

@@ -137,6 +137,11 @@ const SIZES: [number, number, number, number][] = [
   [33, 17, 8, 4],
   [640, 480, 224, 224],
   [3, 2, 5, 7],
+  // A 16:9 working frame to what the engine makes of it: the column frame (43x24 cells of 7 px),
+  // the grid's colours and the teacher's letterboxed fit.
+  [640, 360, 301, 168],
+  [640, 360, 43, 24],
+  [640, 360, 224, 126],
 ];
 
 // tfjs-webgpu keeps its GPUDevice (a Deno resource) and pending async ops for the life of the

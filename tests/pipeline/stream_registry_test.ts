@@ -33,7 +33,15 @@ Deno.test("registry: listeners keep a stream's frames across an update; concurre
     assert.equal(frames[0].stream, "a");
     assert.equal(frames[0].labels.length, 64);
     assert.equal(frames[0].featureColors.length, 64 * 3);
-    assert.equal(frames[0].image.rgb.length, 56 * 56 * 3, "the frame the engine saw (8 x 7 px)");
+    // The working frame is the scene's own 224x224 (under --frame-size 640), whatever the grid.
+    assert.equal(frames[0].image.rgb.length, 224 * 224 * 3, "the frame the engine saw");
+    assert.deepEqual(frames[0].source, { width: 224, height: 224 });
+    assert.deepEqual(registry.get("a")?.status().geometry, {
+      source: { width: 224, height: 224 },
+      frame: { width: 224, height: 224 },
+      grid: { width: 8, height: 8 },
+      lattice: { width: 8, height: 8 },
+    });
 
     const first = registry.update("a", settings({ fps: 5 }));
     await assert.rejects(

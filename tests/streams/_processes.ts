@@ -14,10 +14,10 @@ export interface ProcessInfo {
 }
 
 /**
- * Every ffmpeg that is a child of this Deno process, zombies included (a zombie means the
- * child exited but was never reaped).
+ * Every ffmpeg (or, with `name`, every such program, e.g. `ffprobe`) that is a child of this Deno
+ * process, zombies included (a zombie means the child exited but was never reaped).
  */
-export function ffmpegChildren(): ProcessInfo[] {
+export function ffmpegChildren(name = "ffmpeg"): ProcessInfo[] {
   const found: ProcessInfo[] = [];
   for (const entry of Deno.readDirSync("/proc")) {
     if (!/^\d+$/.test(entry.name)) continue;
@@ -33,7 +33,7 @@ export function ffmpegChildren(): ProcessInfo[] {
     const close = stat.lastIndexOf(")");
     const comm = stat.slice(stat.indexOf("(") + 1, close);
     const [state, ppid] = stat.slice(close + 2).split(" ");
-    if (comm === "ffmpeg" && Number(ppid) === Deno.pid) {
+    if (comm === name && Number(ppid) === Deno.pid) {
       found.push({ pid: Number(entry.name), state, cmdline: cmdline.trim() });
     }
   }

@@ -21,13 +21,22 @@ function rejects(uri: string, pattern: RegExp, cwd = root, options: ParseSourceO
 
 Deno.test("parseSourceUri accepts synthetic: with defaults and query parameters", () => {
   assert.deepEqual(parseSourceUri("synthetic:"), { kind: "synthetic", ...SYNTHETIC_DEFAULTS });
-  assert.deepEqual(SYNTHETIC_DEFAULTS, { seed: 1, objects: 4, scale: 1, fps: 10 });
-  assert.deepEqual(parseSourceUri("synthetic:?seed=3&objects=6&scale=0.25&fps=7.5"), {
+  assert.deepEqual(SYNTHETIC_DEFAULTS, {
+    seed: 1,
+    objects: 4,
+    scale: 1,
+    fps: 10,
+    width: 224,
+    height: 224,
+  });
+  assert.deepEqual(parseSourceUri("synthetic:?seed=3&objects=6&scale=0.25&fps=7.5&size=640x360"), {
     kind: "synthetic",
     seed: 3,
     objects: 6,
     scale: 0.25,
     fps: 7.5,
+    width: 640,
+    height: 360,
   });
   assert.deepEqual(parseSourceUri("SYNTHETIC:?objects=0"), {
     kind: "synthetic",
@@ -46,7 +55,15 @@ Deno.test("parseSourceUri rejects bad synthetic: parameters, naming the problem"
   rejects("synthetic:?fps=0", /fps must be a number/);
   rejects("synthetic:?fps=abc", /fps must be a number/);
   rejects("synthetic:?fps=", /fps must be a number/);
-  rejects("synthetic:?colour=red", /unknown parameter 'colour'/);
+  rejects(
+    "synthetic:?colour=red",
+    /unknown parameter 'colour'.*known: seed, objects, scale, fps, size/,
+  );
+  for (
+    const size of ["640", "640x", "x360", "640x360x2", "7x100", "100x4097", "-640x360", "64.5x36"]
+  ) {
+    rejects(`synthetic:?size=${size}`, /size must be WIDTHxHEIGHT, each an integer in \[8, 4096\]/);
+  }
 });
 
 Deno.test("parseSourceUri accepts existing files: absolute, relative and file: URL", () => {

@@ -7,6 +7,12 @@
  * a base canvas and the island map (or the feature colours) on the `#overlay` canvas above it,
  * and shows live statistics.
  *
+ * Geometry: labels and the JPEG are asked at one size, the stream's working frame scaled to
+ * {@linkcode displaySize} (its aspect kept), so both canvases hold the same pixels; the stage
+ * takes the maps' aspect (a CSS custom property), so a 16:9 camera shows at 16:9 with its
+ * islands on the picture. The size comes from the stream's status (`geometry.frame`); the viewer
+ * subscribes once it is known and again if it changes (a new source).
+ *
  * Plain ES module, no build step. The page's CSP forbids inline scripts and styles, so all
  * styling goes through classes in viewer.css.
  *
@@ -21,21 +27,26 @@ import { islandColor } from "../../client/palette.js";
 /**
  * @typedef {import("../../client/islands_client.js").IslandMap} IslandMap
  * @typedef {import("../../client/islands_client.js").SubscribeOptions} SubscribeOptions
+ * @typedef {{width: number, height: number}} Size
+ * @typedef {{source: Size, frame: Size, grid: Size, lattice: Size}} Geometry
  * @typedef {{id: string, state: string, fpsOut?: number, fpsIn?: number, error?: string | null,
- *   engine?: {backend?: unknown, teacher?: string, grid?: number} | null,
+ *   engine?: {backend?: unknown, teacher?: string, grid?: Size} | null,
+ *   geometry?: Geometry | null, sourceState?: string | null, sourceError?: string | null,
  *   loss?: number | null, islands?: number, [key: string]: unknown}} StreamStatus
  * @typedef {"islands" | "features" | "none"} ViewMode
  */
 
-/** What the viewer asks for: binary RLE maps at the frame's display size. */
+/** What the viewer asks for, besides the size: binary RLE maps with the JPEG frame. */
 /** @type {SubscribeOptions} */
 const SUBSCRIBE_OPTIONS = {
   format: "binary",
   rle: true,
   include: ["islands", "features", "frame"],
-  resolution: { width: 448, height: 448 },
-  frameSize: { width: 448, height: 448 },
 };
+/** Long side of the shown maps, px: at least this (small frames are upsampled edge-aware)... */
+const DISPLAY_MIN_LONG = 448;
+/** ...and at most this (a 4K camera's labels would be far more than a screen shows). */
+const DISPLAY_MAX_LONG = 640;
 const TOKEN_KEY = "islands.token";
 const REFRESH_MS = 2000;
 const RECONNECT_MS = 3000;
@@ -73,6 +84,7 @@ const ui = {
   authReason: el("auth-reason", HTMLElement),
   token: el("token", HTMLInputElement),
   tokenClear: el("token-clear", HTMLButtonElement),
+  stage: el("stage", HTMLElement),
   frame: el("frame", HTMLCanvasElement),
   overlay: el("overlay", HTMLCanvasElement),
   stageNote: el("stage-note", HTMLElement),
@@ -85,6 +97,7 @@ const ui = {
     dropped: el("stat-dropped", HTMLElement),
     latency: el("stat-latency", HTMLElement),
     backend: el("stat-backend", HTMLElement),
+    size: el("stat-size", HTMLElement),
     islands: el("stat-islands", HTMLElement),
     frame: el("stat-frame", HTMLElement),
     loss: el("stat-loss", HTMLElement),
@@ -117,6 +130,8 @@ const state = {
   selected: null,
   /** The stream the socket is subscribed to (or subscribing to). @type {string | null} */
   subscribed: null,
+  /** The size that subscription asked for, `WxH`. @type {string | null} */
+  subscribedSize: null,
   /** @type {IslandsClient | null} */
   client: null,
   connecting: false,
@@ -316,6 +331,15 @@ async function refreshDetail(id) {
 
 /** @param {StreamStatus} detail */
 function showDetail(detail) {
+  const g = detail.geometry;
+  ui.stat.size.textContent = g
+    ? `${g.frame.width}x${g.frame.height} · ${g.grid.width}x${g.grid.height}`
+    : "—";
+  ui.stat.size.title = g
+    ? `source ${g.source.width}x${g.source.height}, working frame ${g.frame.width}x` +
+      `${g.frame.height}, APM grid ${g.grid.width}x${g.grid.height}, island map ` +
+      `${g.lattice.width}x${g.lattice.height}`
+    : "";
   ui.stat.fps.textContent = typeof detail.fpsOut === "number"
     ? `${detail.fpsOut.toFixed(1)} (in ${(detail.fpsIn ?? 0).toFixed(1)})`
     : "—";
@@ -351,7 +375,8 @@ function describeBackend(engine) {
   }
   const extra = [];
   if (typeof e.teacher === "string") extra.push(`teacher ${e.teacher}`);
-  if (typeof e.grid === "number") extra.push(`grid ${e.grid}`);
+  const grid = /** @type {Partial<Size> | undefined} */ (e.grid);
+  if (grid && typeof grid.width === "number") extra.push(`grid ${grid.width}x${grid.height}`);
   return {
     text: name,
     title: [title, extra.join(", ")].filter(Boolean).join("\n"),
@@ -405,7 +430,7 @@ function resetLive() {
   ui.stageNote.textContent = "waiting for maps…";
   ui.stageNote.classList.remove("hidden");
   for (const key of /** @type {(keyof typeof ui.stat)[]} */ (Object.keys(ui.stat))) {
-    if (key !== "backend" && key !== "fps") ui.stat[key].textContent = "—";
+    if (key !== "backend" && key !== "fps" && key !== "size") ui.stat[key].textContent = "—";
   }
   drawLossCurve();
 }
@@ -413,7 +438,31 @@ function resetLive() {
 // ---------------------------------------------------------------------------------------------
 // WebSocket
 
-/** Connects (if needed) and subscribes to the selected stream (if not already). */
+/**
+ * The size maps of a `width x height` working frame are shown at: its aspect, the long side
+ * within [{@linkcode DISPLAY_MIN_LONG}, {@linkcode DISPLAY_MAX_LONG}].
+ *
+ * @param {number} width
+ * @param {number} height
+ * @returns {Size}
+ */
+function displaySize(width, height) {
+  const long = Math.max(width, height);
+  const target = Math.min(DISPLAY_MAX_LONG, Math.max(DISPLAY_MIN_LONG, long));
+  const scale = target / long;
+  return {
+    width: Math.max(1, Math.round(width * scale)),
+    height: Math.max(1, Math.round(height * scale)),
+  };
+}
+
+/** Marks what the socket is subscribed to (null: nothing). */
+function setSubscribed(/** @type {string | null} */ stream, /** @type {string | null} */ size) {
+  state.subscribed = stream;
+  state.subscribedSize = stream ? size : null;
+}
+
+/** Connects (if needed) and subscribes to the selected stream (if not already, at its size). */
 function ensureSubscription() {
   if (state.needToken) return;
   if (!state.client) {
@@ -423,19 +472,35 @@ function ensureSubscription() {
   }
   const client = state.client;
   const want = state.selected;
-  if (want === state.subscribed) return;
+  const frame = state.streams.find((s) => s.id === want)?.geometry?.frame;
+  const size = frame ? displaySize(frame.width, frame.height) : null;
+  const sizeKey = size ? `${size.width}x${size.height}` : null;
+  if (want === state.subscribed && (sizeKey === state.subscribedSize || !sizeKey)) return;
   const previous = state.subscribed;
-  state.subscribed = want;
-  if (previous) {
+  if (previous && previous !== want) {
     client.unsubscribe(previous).catch(() => {/* gone already */});
+    setSubscribed(null, null);
   }
   if (!want) return;
-  client.subscribe(want, SUBSCRIBE_OPTIONS, (map) => onMap(want, map)).then(
+  if (!size) {
+    // Its source has not been probed yet (a camera still down): nothing to size the maps by.
+    const waiting = state.streams.find((s) => s.id === want);
+    ui.stageNote.textContent = waiting?.sourceError
+      ? `waiting for the source: ${waiting.sourceError}`
+      : "waiting for the stream's source…";
+    ui.stageNote.classList.remove("hidden");
+    return;
+  }
+  // Subscribing again to the same stream replaces the options and keeps the subscription.
+  setSubscribed(want, sizeKey);
+  /** @type {SubscribeOptions} */
+  const options = { ...SUBSCRIBE_OPTIONS, resolution: size, frameSize: size };
+  client.subscribe(want, options, (map) => onMap(want, map)).then(
     () => {
       if (state.selected === want) clearMessage(true);
     },
     (e) => {
-      if (state.subscribed === want) state.subscribed = null;
+      if (state.subscribed === want) setSubscribed(null, null);
       if (client !== state.client) return;
       showMessage(`Cannot subscribe to ${want}: ${errorText(e)}`);
     },
@@ -468,12 +533,12 @@ async function connect() {
     return;
   }
   state.client = client;
-  state.subscribed = null;
+  setSubscribed(null, null);
   setConn("open", "live");
   client.onClose((code, reason) => {
     if (state.client !== client) return;
     state.client = null;
-    state.subscribed = null;
+    setSubscribed(null, null);
     setConn("closed", `closed (${code})`);
     const why = code === 4008
       ? "the server closed the socket: this viewer was too slow"
@@ -487,7 +552,7 @@ async function connect() {
   });
   client.onUnsubscribed((ev) => {
     if (state.client !== client) return;
-    if (state.subscribed === ev.stream) state.subscribed = null;
+    if (state.subscribed === ev.stream) setSubscribed(null, null);
     const text = ev.reason === "stream_removed"
       ? `Stream ${ev.stream} was deleted.`
       : `The server ended the subscription to ${ev.stream} (${ev.reason}).`;
@@ -518,7 +583,7 @@ function scheduleReconnect() {
 function dropClient() {
   const client = state.client;
   state.client = null;
-  state.subscribed = null;
+  setSubscribed(null, null);
   if (state.reconnectTimer !== null) {
     clearTimeout(state.reconnectTimer);
     state.reconnectTimer = null;
@@ -605,6 +670,8 @@ function render() {
   const map = state.shown;
   if (!map) return;
   const bitmap = state.shownBitmap;
+  // The stage takes the map's aspect; both canvases fill it, so their pixels coincide.
+  ui.stage.style.setProperty("--aspect", String(map.width / map.height));
   if (bitmap) {
     sizeCanvas(ui.frame, bitmap.width, bitmap.height);
     frameCtx.drawImage(bitmap, 0, 0);

@@ -1,0 +1,192 @@
+/**
+ * Foreground from surprise: which pixels show something the usual scene does not (see
+ * `scene_model.ts`), cleaned into whole, solid regions.
+ *
+ * 1. Hysteresis, as Canny does for edges: pixels whose smoothed surprise is above `high` seed
+ *    regions that grow over pixels whose raw surprise is above `low` (so noise seeds nothing,
+ *    and outlines are as sharp as the frame). A weakly contrasted part of a person (a shirt close to the wall behind)
+ *    is kept when it touches a clearly surprising part, and isolated noise above `low` is not.
+ * 2. Temporal prior: where the previous frame had foreground (grown by `priorGrowth` pixels to
+ *    cover the motion since), `priorHigh` (below `high`) is enough to seed. A person who stops or who crosses a
+ *    patch of their own colour stays whole.
+ * 3. Cast shadows (darker, with the usual chromaticity and texture) are not foreground.
+ * 4. An opening removes specks (snowflakes, sparkle), a closing joins parts of one thing split
+ *    by a thin gap, holes are filled, and components under `minArea` pixels are dropped.
+ *
+ * @module
+ */
+
+import { components, dilate, erode, fillHoles } from "./_mask_ops.ts";
+import type { SceneObservation } from "./scene_model.ts";
+
+/** Options of {@linkcode foregroundMask}. */
+export interface ForegroundOptions {
+  /** Smoothed surprise that seeds a region. @default {1} */
+  high?: number;
+  /** Raw surprise a region grows over. @default {0.7} */
+  low?: number;
+  /** Leave cast shadows out of the foreground. @default {true} */
+  shadows?: boolean;
+  /** Pixels the previous foreground is grown by to make the prior. @default {2} */
+  priorGrowth?: number;
+  /** Smoothed surprise that seeds a region inside the prior. @default {0.7} */
+  priorHigh?: number;
+  /** Radius of the opening (specks smaller than `2r+1` go). @default {1} */
+  openRadius?: number;
+  /** Radius of the closing (gaps narrower than about `2r+1` close). @default {1} */
+  closeRadius?: number;
+  /** Smallest component kept, in pixels. @default {minForegroundArea(width, height)} */
+  minArea?: number;
+  /** Largest hole filled, as a share of the frame. @default {0.01} */
+  maxHole?: number;
+  /**
+   * It is snowing or raining: whitish pixels (see `SceneObservation.whitish`) seed nothing, so
+   * flakes alone never make foreground, while a person they fall in front of still does.
+   *
+   * @default {false}
+   */
+  precipitation?: boolean;
+  /**
+   * Where the APM's feature surprise (`featureSurprise`, per pixel, in units of its frame
+   * median) is at least this, the smoothed pixel surprise needed to seed falls to
+   * `featureRelief * high`: two weak, independent signs of a thing (colour, texture) add up.
+   *
+   * @default {4}
+   */
+  featureLevel?: number;
+  /** See {@linkcode ForegroundOptions.featureLevel}. @default {0.6} */
+  featureRelief?: number;
+}
+
+/** Foreground of one frame: a 0/1 mask and its 8-connected components. */
+export interface Foreground {
+  /** 1 where foreground, per pixel. */
+  mask: Uint8Array;
+  /** Component of each pixel, `1..count`; 0 is background. */
+  labels: Int32Array;
+  count: number;
+  /** Area of component `k` at index `k` (index 0 unused). */
+  areas: number[];
+}
+
+/**
+ * Default smallest foreground component: 0.08% of the frame (92 px at 384 x 288, a pedestrian
+ * there is ~600), and at least 16 pixels.
+ */
+export function minForegroundArea(width: number, height: number): number {
+  return Math.max(16, Math.round(0.0008 * width * height));
+}
+
+/**
+ * The foreground of a frame observed by a `SceneModel`; `prior` is the previous frame's
+ * foreground mask (or null).
+ *
+ * @example
+ * ```ts
+ * import { foregroundMask } from "./foreground_mask.ts";
+ * const surprise = new Float32Array(100);
+ * for (let y = 3; y < 7; y++) for (let x = 3; x < 7; x++) surprise[y * 10 + x] = 5;
+ * const fg = foregroundMask(
+ *   { surprise, smoothSurprise: surprise, shadow: new Uint8Array(100), whitish: new Uint8Array(100), contrast: 30 },
+ *   10,
+ *   10,
+ *   null,
+ *   { minArea: 4 },
+ * );
+ * fg.count; // 1
+ * ```
+ */
+export function foregroundMask(
+  observation: SceneObservation,
+  width: number,
+  height: number,
+  prior: Uint8Array | null,
+  options: ForegroundOptions = {},
+  featureSurprise: Float32Array | null = null,
+): Foreground {
+  const n = width * height;
+  const { surprise, smoothSurprise, shadow, whitish } = observation;
+  if (
+    surprise.length !== n || smoothSurprise.length !== n || shadow.length !== n ||
+    (prior && prior.length !== n) || (featureSurprise && featureSurprise.length !== n)
+  ) {
+    throw new RangeError(`foregroundMask: maps must have ${width}x${height} entries`);
+  }
+  const {
+    high = 1,
+    low = 0.7,
+    shadows = true,
+    priorGrowth = 2,
+    priorHigh = 0.7,
+    openRadius = 1,
+    closeRadius = 1,
+    minArea = minForegroundArea(width, height),
+    maxHole = 0.01,
+    precipitation = false,
+    featureLevel = 4,
+    featureRelief = 0.6,
+  } = options;
+  const near = prior ? dilate(prior, width, height, priorGrowth) : null;
+  // Smoothed surprise spreads an object's contrast one pixel beyond its outline; eroded by that
+  // pixel it marks interiors that noise hides from the raw test (night, sensor noise).
+  const smoothly = new Uint8Array(n);
+  for (let i = 0; i < n; i++) smoothly[i] = smoothSurprise[i] > high ? 1 : 0;
+  const interior = erode(smoothly, width, height, 1);
+  const candidate = new Uint8Array(n);
+  const stack = new Int32Array(n);
+  let top = 0;
+  for (let i = 0; i < n; i++) {
+    const smooth = smoothSurprise[i];
+    if (shadows && shadow[i]) continue;
+    // Outlines follow the raw surprise (sharp), interiors may follow the smoothed one.
+    if (surprise[i] <= low && !interior[i]) continue;
+    candidate[i] = 1;
+    if (precipitation && whitish[i]) continue;
+    const seedAt = featureSurprise !== null && featureSurprise[i] >= featureLevel
+      ? featureRelief * high
+      : high;
+    if (smooth > seedAt || (near !== null && near[i] === 1 && smooth > priorHigh)) {
+      stack[top++] = i;
+    }
+  }
+  // Grow the seeds over the candidates (8-connected).
+  let mask: Uint8Array = new Uint8Array(n);
+  for (let k = 0; k < top; k++) mask[stack[k]] = 1;
+  while (top > 0) {
+    const i = stack[--top];
+    const x = i % width, y = (i - x) / width;
+    for (let dy = -1; dy <= 1; dy++) {
+      const yy = y + dy;
+      if (yy < 0 || yy >= height) continue;
+      for (let dx = -1; dx <= 1; dx++) {
+        const xx = x + dx;
+        if (xx < 0 || xx >= width) continue;
+        const j = yy * width + xx;
+        if (candidate[j] && !mask[j]) {
+          mask[j] = 1;
+          stack[top++] = j;
+        }
+      }
+    }
+  }
+  mask = dilate(erode(mask, width, height, openRadius), width, height, openRadius);
+  mask = erode(dilate(mask, width, height, closeRadius), width, height, closeRadius);
+  fillHoles(mask, width, height, Math.round(maxHole * n));
+  const found = components(mask, width, height);
+  // Drop small components and renumber the rest.
+  const keep = new Int32Array(found.count + 1);
+  const areas = [0];
+  for (let k = 1; k <= found.count; k++) {
+    if (found.areas[k] >= minArea) {
+      keep[k] = areas.length;
+      areas.push(found.areas[k]);
+    }
+  }
+  const labels = found.labels;
+  for (let i = 0; i < n; i++) {
+    const k = keep[labels[i]];
+    labels[i] = k;
+    mask[i] = k > 0 ? 1 : 0;
+  }
+  return { mask, labels, count: areas.length - 1, areas };
+}

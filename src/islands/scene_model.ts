@@ -1,0 +1,647 @@
+/**
+ * The scene's usual appearance, learnt pixel by pixel from the stream itself: what a static
+ * camera shows when nothing moves, and how much each pixel ordinarily varies. What a frame shows
+ * that the model does not expect is *surprise*: things that moved in, changed or stopped.
+ *
+ * It is built to hold up where per-pixel background subtraction (MOG2) falls apart:
+ * - **Weather and light.** Before a frame is compared, the usual scene is mapped onto the
+ *   frame's current photometry by a smooth, block-wise affine fit (gain and offset per colour
+ *   channel and block, interpolated between block centres, fitted on last frame's background).
+ *   Fog (`k * x + haze`), exposure changes, night gain and a cloud's shade are such maps, so
+ *   they are explained away at once, while the model itself follows them at its learning rate.
+ * - **Contrast.** A pixel is surprising past the larger of its noise (times `noiseFactor`) and
+ *   a fraction (`contrastFactor`) of the *scene's running contrast*. Fog cuts the scene's
+ *   contrast and a person's contrast against it alike, so the threshold falls with it; an
+ *   absolute floor (MOG2's minimum variance) stops firing instead.
+ * - **Outliers.** Every statistic is a median: noise is tracked per pixel as the running median
+ *   of its residual and per block as the median over the block; contrast is the median absolute
+ *   deviation of luminance per block, then the median over blocks. Snowflakes, rain, passers-by
+ *   and specular glints are a minority of samples, so they do not inflate the threshold and
+ *   hide everything else.
+ * - **Two scales.** Surprise is measured on the raw residual (sharp object outlines) and on its
+ *   3 x 3 box average (noise cut about threefold, for night and sensor noise): detection seeds on
+ *   the smoothed one, outlines follow the raw one (see `foreground_mask.ts`).
+ *
+ * Learning is selective: clearly surprising pixels the caller marks as foreground follow the
+ * frame at `foregroundRate`, much slower than the background's `backgroundRate`, so a person
+ * who stops is absorbed over tens of seconds, not at once; the faint fringe of the foreground is
+ * learnt as background. The first frames are learnt at rate `1 / t` (a running mean).
+ *
+ * @module
+ */
+
+import { boxFilter } from "./_box_filter.ts";
+
+/** Options of {@linkcode SceneModel}. */
+export interface SceneModelOptions {
+  /**
+   * Share of the frame a background pixel's usual value moves toward each frame: a time
+   * constant of `1 / backgroundRate` frames (5 s at 10 fps by default).
+   *
+   * @default {0.02}
+   */
+  backgroundRate?: number;
+  /**
+   * The same for clearly surprising foreground: how fast something that stopped becomes part
+   * of the scene (about 30 s at 10 fps by default).
+   *
+   * @default {0.0033}
+   */
+  foregroundRate?: number;
+  /**
+   * Blocks along the frame's long side for the photometric fit and the block statistics (the
+   * short side follows the aspect).
+   *
+   * @default {6}
+   */
+  blocks?: number;
+  /**
+   * A pixel is surprising past `noiseFactor` times its noise (the running median of its
+   * residual's norm, and at least its block's median)...
+   *
+   * @default {3}
+   */
+  noiseFactor?: number;
+  /**
+   * ... and past `contrastFactor` times the scene's running contrast (1.48 times the median
+   * absolute deviation of luminance inside a block, median over blocks, in grey levels).
+   *
+   * @default {0.3}
+   */
+  contrastFactor?: number;
+  /**
+   * Map the usual scene onto each frame's photometry before comparing (see the module doc);
+   * false compares with the usual scene as it is.
+   *
+   * @default {true}
+   */
+  photometric?: boolean;
+}
+
+/** What one frame shows against the usual scene. */
+export interface SceneObservation {
+  /**
+   * Per pixel: the residual against the usual scene (after the photometric fit), in units of
+   * the pixel's detection threshold; above 1 is surprising.
+   */
+  surprise: Float32Array;
+  /** The same on the 3 x 3 box-averaged residual, against the averaged noise. */
+  smoothSurprise: Float32Array;
+  /**
+   * Per pixel, 1 where the change looks like a cast shadow: darker than usual with the same
+   * chromaticity and texture (see `SceneModel`).
+   */
+  shadow: Uint8Array;
+  /**
+   * Per pixel, 1 where the frame is brighter than usual by about the same amount in every
+   * channel: what snowflakes, rain streaks and glare add (and a white shirt over a dark wall).
+   */
+  whitish: Uint8Array;
+  /** The scene's running contrast (grey levels) the threshold was scaled by. */
+  contrast: number;
+}
+
+const DEFAULTS = {
+  backgroundRate: 0.02,
+  foregroundRate: 0.0033,
+  blocks: 6,
+  noiseFactor: 3,
+  contrastFactor: 0.3,
+  photometric: true,
+};
+
+/** Regulariser of the block fit, grey levels squared: a flat block keeps a gain near 1. */
+const FIT_LAMBDA = 16;
+/** Residual norm (grey levels) no noise estimate goes below: 8-bit rounding. */
+const NOISE_FLOOR = 0.75;
+/** Residual histograms: bins of this many grey levels, up to `RESIDUAL_BINS` bins. */
+const RESIDUAL_BIN = 0.25;
+const RESIDUAL_BINS = 512;
+/** Share of the way the photometric fit moves toward each frame's own estimate. */
+const FIT_RATE = 0.3;
+/** Fewest background pixels a block needs for its own fit and statistics. */
+const MIN_BLOCK_PIXELS = 16;
+
+/**
+ * A static camera's usual scene, learnt from its frames. One per stream; frames keep one size.
+ *
+ * @example
+ * ```ts
+ * import { SceneModel } from "./scene_model.ts";
+ * const model = new SceneModel(64, 48);
+ * const frame = new Uint8Array(64 * 48 * 3).fill(100);
+ * const seen = model.observe(frame);      // the first frame: nothing is surprising
+ * model.learn(new Uint8Array(64 * 48));   // all background
+ * seen.surprise.length; // 3072
+ * ```
+ */
+export class SceneModel {
+  readonly width: number;
+  readonly height: number;
+  readonly #o: typeof DEFAULTS;
+  /** Usual colour, 3 per pixel. */
+  readonly #mean: Float32Array;
+  /** Running median of the residual's norm, per pixel (-1: not yet known). */
+  readonly #noise: Float32Array;
+  /** The last observed frame, the usual scene mapped onto its photometry, their difference. */
+  readonly #frame: Float32Array;
+  readonly #mapped: Float32Array;
+  readonly #residual: Float32Array;
+  readonly #smoothed: Float32Array;
+  readonly #scratch: Float32Array;
+  readonly #rawNorm: Float32Array;
+  readonly #bx: number;
+  readonly #by: number;
+  /** Per pixel: block index, and bilinear weights of the four surrounding block centres. */
+  readonly #blockOf: Int32Array;
+  readonly #corner: Int32Array;
+  readonly #weight: Float32Array;
+  /** The photometric fit per block and channel, smoothed over frames. */
+  readonly #gain: Float32Array;
+  readonly #offset: Float32Array;
+  /** Background of the previous frame (1): what the block fit and statistics use. */
+  #fitMask: Uint8Array;
+  #frames = 0;
+  #contrast = -1;
+  /** Smoothed surprise of the last observed frame. */
+  #smoothSurprise: Float32Array | null = null;
+  #observed = false;
+
+  constructor(width: number, height: number, options: SceneModelOptions = {}) {
+    if (!(Number.isInteger(width) && Number.isInteger(height) && width > 0 && height > 0)) {
+      throw new RangeError(`SceneModel: size must be positive integers, got ${width}x${height}`);
+    }
+    this.#o = { ...DEFAULTS, ...options };
+    const { backgroundRate, foregroundRate, blocks, noiseFactor, contrastFactor } = this.#o;
+    if (
+      !(backgroundRate > 0 && backgroundRate <= 1 && foregroundRate >= 0 &&
+        foregroundRate <= 1 && noiseFactor > 0 && contrastFactor >= 0 && blocks >= 1)
+    ) {
+      throw new RangeError(
+        "SceneModel: rates must lie in (0, 1] (foreground [0, 1]), noiseFactor > 0, " +
+          "contrastFactor >= 0, blocks >= 1",
+      );
+    }
+    this.width = width;
+    this.height = height;
+    const n = width * height;
+    this.#mean = new Float32Array(n * 3);
+    this.#noise = new Float32Array(n).fill(-1);
+    this.#frame = new Float32Array(n * 3);
+    this.#mapped = new Float32Array(n * 3);
+    this.#residual = new Float32Array(n * 3);
+    this.#smoothed = new Float32Array(n * 3);
+    this.#scratch = new Float32Array(n * 3);
+    this.#rawNorm = new Float32Array(n);
+    const long = Math.max(width, height);
+    const bx = this.#bx = Math.max(1, Math.round((blocks * width) / long));
+    const by = this.#by = Math.max(1, Math.round((blocks * height) / long));
+    this.#fitMask = new Uint8Array(n).fill(1);
+    this.#gain = new Float32Array(bx * by * 3).fill(1);
+    this.#offset = new Float32Array(bx * by * 3);
+    this.#blockOf = new Int32Array(n);
+    this.#corner = new Int32Array(n * 4);
+    this.#weight = new Float32Array(n * 4);
+    for (let y = 0; y < height; y++) {
+      const rowBlock = Math.min(by - 1, Math.floor((y * by) / height));
+      const v = Math.min(by - 1, Math.max(0, ((y + 0.5) * by) / height - 0.5));
+      const y0 = Math.floor(v), y1 = Math.min(by - 1, y0 + 1), fy = v - y0;
+      for (let x = 0; x < width; x++) {
+        const i = y * width + x;
+        this.#blockOf[i] = rowBlock * bx + Math.min(bx - 1, Math.floor((x * bx) / width));
+        const u = Math.min(bx - 1, Math.max(0, ((x + 0.5) * bx) / width - 0.5));
+        const x0 = Math.floor(u), x1 = Math.min(bx - 1, x0 + 1), fx = u - x0;
+        const c = i * 4;
+        this.#corner[c] = y0 * bx + x0;
+        this.#corner[c + 1] = y0 * bx + x1;
+        this.#corner[c + 2] = y1 * bx + x0;
+        this.#corner[c + 3] = y1 * bx + x1;
+        this.#weight[c] = (1 - fx) * (1 - fy);
+        this.#weight[c + 1] = fx * (1 - fy);
+        this.#weight[c + 2] = (1 - fx) * fy;
+        this.#weight[c + 3] = fx * fy;
+      }
+    }
+  }
+
+  /** Frames learnt so far. */
+  get frames(): number {
+    return this.#frames;
+  }
+
+  /**
+   * Compares `rgb` (`width * height * 3` bytes) with the usual scene. Call {@linkcode learn}
+   * with the frame's foreground after each observation.
+   */
+  observe(rgb: Uint8Array): SceneObservation {
+    const { width, height } = this;
+    const n = width * height;
+    if (rgb.length !== n * 3) {
+      throw new RangeError(`SceneModel.observe: ${rgb.length} bytes for ${width}x${height} rgb`);
+    }
+    const frame = this.#frame;
+    for (let i = 0; i < frame.length; i++) frame[i] = rgb[i];
+    const surprise = new Float32Array(n);
+    const smoothSurprise = new Float32Array(n);
+    const shadow = new Uint8Array(n);
+    const whitish = new Uint8Array(n);
+    this.#observed = true;
+    this.#smoothSurprise = smoothSurprise;
+    if (this.#frames === 0) {
+      this.#mean.set(frame);
+      this.#mapped.set(frame);
+      this.#residual.fill(0);
+      this.#contrast = this.#blockStats().contrast;
+      return { surprise, smoothSurprise, shadow, whitish, contrast: this.#contrast };
+    }
+    this.#fit();
+    const mapped = this.#mapped, residual = this.#residual, rawNorm = this.#rawNorm;
+    for (let i = 0; i < frame.length; i++) residual[i] = frame[i] - mapped[i];
+    boxFilter(residual, this.#smoothed, this.#scratch, width, height, 3, 1);
+    for (let i = 0, p = 0; i < n; i++, p += 3) {
+      rawNorm[i] = Math.sqrt(
+        residual[p] * residual[p] + residual[p + 1] * residual[p + 1] +
+          residual[p + 2] * residual[p + 2],
+      );
+    }
+    const stats = this.#blockStats();
+    // The scene's contrast follows the frame's over about a second.
+    this.#contrast = this.#contrast < 0
+      ? stats.contrast
+      : this.#contrast + 0.1 * (stats.contrast - this.#contrast);
+    const { noiseFactor, contrastFactor } = this.#o;
+    const contrastTerm = contrastFactor * this.#contrast;
+    const noise = this.#noise, smoothed = this.#smoothed;
+    const corner = this.#corner, weight = this.#weight;
+    for (let i = 0, p = 0; i < n; i++, p += 3) {
+      const c = i * 4;
+      let blockRaw = 0, blockSmooth = 0;
+      for (let k = 0; k < 4; k++) {
+        blockRaw += weight[c + k] * stats.raw[corner[c + k]];
+        blockSmooth += weight[c + k] * stats.smooth[corner[c + k]];
+      }
+      if (noise[i] < 0) noise[i] = blockRaw;
+      const rawThreshold = Math.max(
+        noiseFactor * Math.max(noise[i], blockRaw, NOISE_FLOOR),
+        contrastTerm,
+      );
+      surprise[i] = rawNorm[i] / rawThreshold;
+      // Whiter than usual in every channel alike: what snowflakes, rain streaks and glare add.
+      const dr = residual[p], dg = residual[p + 1], db = residual[p + 2];
+      const lo = Math.min(dr, dg, db), hi = Math.max(dr, dg, db);
+      if (lo > 0 && lo >= 0.6 * hi) whitish[i] = 1;
+      const smoothNorm = Math.sqrt(
+        smoothed[p] * smoothed[p] + smoothed[p + 1] * smoothed[p + 1] +
+          smoothed[p + 2] * smoothed[p + 2],
+      );
+      smoothSurprise[i] = smoothNorm /
+        Math.max(noiseFactor * Math.max(blockSmooth, NOISE_FLOOR / 3), contrastTerm);
+    }
+    this.#markShadows(shadow);
+    return { surprise, smoothSurprise, shadow, whitish, contrast: this.#contrast };
+  }
+
+  /**
+   * Learns the frame last observed: background pixels (`foreground[i] === 0`) and the faint
+   * fringe of the foreground move toward it at `backgroundRate` (and update their noise);
+   * clearly surprising foreground at `foregroundRate`.
+   */
+  learn(foreground: Uint8Array): void {
+    const n = this.width * this.height;
+    if (foreground.length !== n) {
+      throw new RangeError(`SceneModel.learn: ${foreground.length} flags for ${n} pixels`);
+    }
+    if (!this.#observed) throw new Error("SceneModel.learn: observe a frame first");
+    this.#observed = false;
+    const frame = this.#frame, mean = this.#mean, noise = this.#noise, rawNorm = this.#rawNorm;
+    const { backgroundRate, foregroundRate } = this.#o;
+    const t = ++this.#frames;
+    const bgRate = Math.max(backgroundRate, 1 / t);
+    // Multiplicative steps of a running median: large at first, then a few percent.
+    const step = Math.max(0.03, 1 / Math.sqrt(t));
+    const smooth = this.#smoothSurprise!;
+    // Where the photometric fit's gain is far from 1, the contrast changed there (fog rolling
+    // in, night falling): the usual scene follows faster, up to a fifth of the way a frame,
+    // until the gain is back near 1, so what the fit cannot express (the fine structure of
+    // haze) fades within seconds. Exposure drift and shade (gains within 10% of 1) do not
+    // count.
+    const nb = this.#bx * this.#by;
+    const changeRate = new Float32Array(nb);
+    for (let b = 0; b < nb; b++) {
+      let change = 0;
+      for (let c = 0; c < 3; c++) change = Math.max(change, Math.abs(this.#gain[b * 3 + c] - 1));
+      changeRate[b] = Math.min(0.2, Math.max(0, change - 0.1));
+    }
+    const blockOf = this.#blockOf;
+    for (let i = 0, p = 0; i < n; i++, p += 3) {
+      const fg = foreground[i] !== 0;
+      // Only clearly surprising foreground is protected: the faint fringe that hysteresis and
+      // closing add (and the faint trail of something that passed) is learnt as background.
+      const protect = fg && smooth[i] > 1;
+      const rate = protect ? foregroundRate : Math.max(bgRate, changeRate[blockOf[i]]);
+      mean[p] += rate * (frame[p] - mean[p]);
+      mean[p + 1] += rate * (frame[p + 1] - mean[p + 1]);
+      mean[p + 2] += rate * (frame[p + 2] - mean[p + 2]);
+      if (!fg && t > 1) {
+        noise[i] = Math.max(
+          NOISE_FLOOR,
+          noise[i] * (rawNorm[i] > noise[i] ? 1 + step : 1 - step),
+        );
+      }
+    }
+    this.#fitMask = Uint8Array.from(foreground, (f) => f ? 0 : 1);
+  }
+
+  /**
+   * Marks cast shadows in `shadow`: pixels darker than the usual scene by a factor of 0.35 to
+   * 0.95 that keep what is there. The chromaticity must be kept. Where the usual scene has
+   * texture (a tenth of the scene's contrast), the texture must be kept too, dimmed by the same
+   * factor: the 5 x 5 luminance patches of frame and usual scene correlate at 0.5 or more and
+   * the frame's keeps at least half the expected deviation. Where the usual scene has neither
+   * colour nor texture (grey and flat), nothing tells a shadow from a grey object, and the
+   * pixel is not called a shadow.
+   */
+  #markShadows(shadow: Uint8Array): void {
+    const { width, height } = this;
+    const n = width * height;
+    const frame = this.#frame, mapped = this.#mapped;
+    // Local moments of luminance: f, m, f^2, m^2, f*m, box-averaged.
+    const moments = new Float32Array(n * 5);
+    for (let i = 0, p = 0; i < n; i++, p += 3) {
+      const f = (frame[p] + frame[p + 1] + frame[p + 2]) / 3;
+      const m = (mapped[p] + mapped[p + 1] + mapped[p + 2]) / 3;
+      const o = i * 5;
+      moments[o] = f;
+      moments[o + 1] = m;
+      moments[o + 2] = f * f;
+      moments[o + 3] = m * m;
+      moments[o + 4] = f * m;
+    }
+    const local = new Float32Array(n * 5);
+    boxFilter(moments, local, new Float32Array(n * 5), width, height, 5, 2);
+    const textureVar = (0.1 * this.#contrast) ** 2;
+    // The frame's black level (1st percentile of luminance): the haze's floor in fog. Ratios
+    // and colours are taken above it, so a thin fog does not make every darker pixel look like
+    // a shadow (the dark channel prior of dehazing, He, Sun and Tang 2009, at its simplest).
+    const hist = new Int32Array(256);
+    for (let i = 0, p = 0; i < n; i++, p += 3) {
+      hist[Math.round((frame[p] + frame[p + 1] + frame[p + 2]) / 3)]++;
+    }
+    const black = Math.max(0, histMedian(hist, 0, 256, 0.01 * n) - 2);
+    for (let i = 0, p = 0; i < n; i++, p += 3) {
+      const fr = frame[p] - black, fg = frame[p + 1] - black, fb = frame[p + 2] - black;
+      const mr = mapped[p] - black, mg = mapped[p + 1] - black, mb = mapped[p + 2] - black;
+      const lf = fr + fg + fb, lm = mr + mg + mb;
+      if (!(lm > 30 && lf > 0.35 * lm && lf < 0.95 * lm)) continue;
+      const o = i * 5;
+      const mf = local[o], mm = local[o + 1];
+      const varF = local[o + 2] - mf * mf, varM = local[o + 3] - mm * mm;
+      const textured = varM > textureVar;
+      if (textured) {
+        const ratio = lf / lm;
+        const cov = local[o + 4] - mf * mm;
+        if (cov < 0.5 * Math.sqrt(varF * varM) || varF < 0.25 * ratio * ratio * varM) continue;
+      }
+      // Chromaticity (r, g shares): a shadow keeps it. Where the usual scene is grey and flat,
+      // a grey object would keep it too: nothing tells them apart there.
+      const qr = mr / lm, qg = mg / lm;
+      const cr = fr / lf - qr, cg = fg / lf - qg;
+      if (cr * cr + cg * cg > 0.0025) continue;
+      const colourful = Math.abs(qr - 1 / 3) + Math.abs(qg - 1 / 3) > 0.04;
+      if (!colourful && !textured) continue;
+      shadow[i] = 1;
+    }
+  }
+
+  /**
+   * How much each component of `labels` (`1..count`, 0 background) is outlined by the frame
+   * rather than by the usual scene: the summed gradient magnitude of the frame's luminance
+   * along the component's outline over that of the usual scene (mapped onto the frame's
+   * photometry), per component (index 0 unused). Uses the last observed frame.
+   *
+   * Something present has an outline the usual scene lacks: above 1, often far above. A ghost
+   * (the usual scene still holding something that left: a car that drove off, a person in the
+   * first frames) is outlined in the usual scene only: well below 1. A change without an
+   * outline (haze thickening, a light drifting) is about 1. The ratio does not depend on the
+   * frame's contrast, so it holds in fog and at night.
+   */
+  outlineRatio(labels: Int32Array, count: number): Float64Array {
+    const { width, height } = this;
+    const frameEdge = new Float64Array(count + 1), modelEdge = new Float64Array(count + 1);
+    const f = this.#frame, m = this.#mapped;
+    const lum = (a: Float32Array, i: number) => a[i * 3] + a[i * 3 + 1] + a[i * 3 + 2];
+    for (let y = 1; y < height - 1; y++) {
+      for (let x = 1; x < width - 1; x++) {
+        const i = y * width + x;
+        const k = labels[i];
+        if (k === 0) continue;
+        if (
+          labels[i - 1] === k && labels[i + 1] === k && labels[i - width] === k &&
+          labels[i + width] === k
+        ) continue;
+        const gfx = lum(f, i + 1) - lum(f, i - 1), gfy = lum(f, i + width) - lum(f, i - width);
+        const gmx = lum(m, i + 1) - lum(m, i - 1), gmy = lum(m, i + width) - lum(m, i - width);
+        frameEdge[k] += Math.sqrt(gfx * gfx + gfy * gfy);
+        modelEdge[k] += Math.sqrt(gmx * gmx + gmy * gmy);
+      }
+    }
+    const ratio = new Float64Array(count + 1);
+    // A small constant keeps flat outlines (both gradients ~0) at a ratio of about 1.
+    for (let k = 1; k <= count; k++) ratio[k] = (frameEdge[k] + 1) / (modelEdge[k] + 1);
+    return ratio;
+  }
+
+  /** Takes the last observed frame as the usual scene where `mask` is set (ghosts gone). */
+  absorb(mask: Uint8Array): void {
+    const f = this.#frame, mean = this.#mean;
+    for (let i = 0; i < mask.length; i++) {
+      if (!mask[i]) continue;
+      mean[i * 3] = f[i * 3];
+      mean[i * 3 + 1] = f[i * 3 + 1];
+      mean[i * 3 + 2] = f[i * 3 + 2];
+    }
+  }
+
+  /**
+   * Fits, per block and channel, `frame ~ a * mean + b` over last frame's background pixels
+   * and writes the mean mapped by the interpolated fit into `#mapped`. The fit is done twice:
+   * the second time without the pixels the first one explains worst (beyond 2.5 times the
+   * block's median residual), so that something new in the frame (a person stepping into the
+   * block) does not bend the fit toward itself.
+   */
+  #fit(): void {
+    const frame = this.#frame, model = this.#mean;
+    const nb = this.#bx * this.#by;
+    const blockOf = this.#blockOf;
+    // Last frame's background; a block that is mostly foreground changed as a whole (light,
+    // weather): fit it on all its pixels, or it would never be explained again.
+    const mask = this.#fitMask.slice();
+    const inMask = new Int32Array(nb), inBlock = new Int32Array(nb);
+    for (let i = 0; i < mask.length; i++) {
+      inBlock[blockOf[i]]++;
+      inMask[blockOf[i]] += mask[i];
+    }
+    for (let i = 0; i < mask.length; i++) {
+      if (inMask[blockOf[i]] < 0.25 * inBlock[blockOf[i]]) mask[i] = 1;
+    }
+    const first = this.#fitBlocks(mask);
+    // Residual of each pixel under its own block's first fit, and each block's median.
+    const hist = new Int32Array(nb * RESIDUAL_BINS);
+    const count = new Int32Array(nb);
+    const residual = new Float32Array(mask.length);
+    for (let i = 0; i < mask.length; i++) {
+      if (!mask[i]) continue;
+      const b = blockOf[i];
+      let ss = 0;
+      for (let c = 0; c < 3; c++) {
+        const d = frame[i * 3 + c] - (first.gain[b * 3 + c] * model[i * 3 + c] +
+          first.offset[b * 3 + c]);
+        ss += d * d;
+      }
+      residual[i] = Math.sqrt(ss);
+      hist[b * RESIDUAL_BINS + Math.min(RESIDUAL_BINS - 1, (residual[i] / RESIDUAL_BIN) | 0)]++;
+      count[b]++;
+    }
+    const limit = new Float32Array(nb);
+    for (let b = 0; b < nb; b++) {
+      const median = (histMedian(hist, b * RESIDUAL_BINS, RESIDUAL_BINS, count[b] / 2) + 1) *
+        RESIDUAL_BIN;
+      limit[b] = 2.5 * Math.max(median, 2 * NOISE_FLOOR);
+    }
+    const inliers = new Uint8Array(mask.length);
+    for (let i = 0; i < mask.length; i++) {
+      inliers[i] = mask[i] && residual[i] <= limit[blockOf[i]] ? 1 : 0;
+    }
+    const fit = this.#o.photometric ? this.#fitBlocks(inliers) : {
+      gain: new Float32Array(nb * 3).fill(1),
+      offset: new Float32Array(nb * 3),
+    };
+    // The fit follows its per-frame estimate over a few frames: light and weather change over
+    // seconds, and a large object sweeping into a block must not bend its fit at once.
+    const gain = this.#gain, offset = this.#offset;
+    for (let j = 0; j < gain.length; j++) {
+      gain[j] += FIT_RATE * (fit.gain[j] - gain[j]);
+      offset[j] += FIT_RATE * (fit.offset[j] - offset[j]);
+    }
+    const mapped = this.#mapped, corner = this.#corner, weight = this.#weight;
+    for (let i = 0; i < mask.length; i++) {
+      const c4 = i * 4;
+      for (let c = 0; c < 3; c++) {
+        let a = 0, o = 0;
+        for (let k = 0; k < 4; k++) {
+          const j = corner[c4 + k] * 3 + c;
+          a += weight[c4 + k] * gain[j];
+          o += weight[c4 + k] * offset[j];
+        }
+        mapped[i * 3 + c] = a * model[i * 3 + c] + o;
+      }
+    }
+  }
+
+  /** Least-squares gain and offset per block and channel over the pixels `use` marks. */
+  #fitBlocks(use: Uint8Array): { gain: Float32Array; offset: Float32Array } {
+    const frame = this.#frame, model = this.#mean, blockOf = this.#blockOf;
+    const nb = this.#bx * this.#by;
+    const count = new Float64Array(nb);
+    const sf = new Float64Array(nb * 3), sm = new Float64Array(nb * 3);
+    const sfm = new Float64Array(nb * 3), smm = new Float64Array(nb * 3);
+    for (let i = 0; i < use.length; i++) {
+      if (!use[i]) continue;
+      const b = blockOf[i];
+      count[b]++;
+      for (let c = 0; c < 3; c++) {
+        const f = frame[i * 3 + c], m = model[i * 3 + c];
+        sf[b * 3 + c] += f;
+        sm[b * 3 + c] += m;
+        sfm[b * 3 + c] += f * m;
+        smm[b * 3 + c] += m * m;
+      }
+    }
+    const gain = new Float32Array(nb * 3).fill(1), offset = new Float32Array(nb * 3);
+    for (let b = 0; b < nb; b++) {
+      const k = count[b];
+      if (k < MIN_BLOCK_PIXELS) continue;
+      for (let c = 0; c < 3; c++) {
+        const j = b * 3 + c;
+        const mf = sf[j] / k, mm = sm[j] / k;
+        const cov = sfm[j] / k - mf * mm, varM = smm[j] / k - mm * mm;
+        const a = Math.min(4, Math.max(0.1, (cov + FIT_LAMBDA) / (varM + FIT_LAMBDA)));
+        gain[j] = a;
+        offset[j] = mf - a * mm;
+      }
+    }
+    return { gain, offset };
+  }
+
+  /**
+   * Per block, over last frame's background pixels: the median residual norm (raw and
+   * smoothed), and the frame's contrast (the median over blocks of 1.48 x the median absolute
+   * deviation of luminance). Blocks with too few pixels take the median of the others.
+   */
+  #blockStats(): {
+    raw: Float32Array;
+    smooth: Float32Array;
+    dark: Float32Array;
+    contrast: number;
+  } {
+    const nb = this.#bx * this.#by;
+    const mask = this.#fitMask, blockOf = this.#blockOf;
+    const frame = this.#frame, smoothed = this.#smoothed, rawNorm = this.#rawNorm;
+    const rawHist = new Int32Array(nb * RESIDUAL_BINS);
+    const smoothHist = new Int32Array(nb * RESIDUAL_BINS);
+    const lumHist = new Int32Array(nb * 256);
+    const count = new Int32Array(nb);
+    const first = this.#frames === 0;
+    for (let i = 0; i < mask.length; i++) {
+      if (!mask[i]) continue;
+      const b = blockOf[i], p = i * 3;
+      count[b]++;
+      lumHist[b * 256 + Math.round((frame[p] + frame[p + 1] + frame[p + 2]) / 3)]++;
+      if (first) continue;
+      const s = Math.sqrt(
+        smoothed[p] * smoothed[p] + smoothed[p + 1] * smoothed[p + 1] +
+          smoothed[p + 2] * smoothed[p + 2],
+      );
+      rawHist[b * RESIDUAL_BINS + Math.min(RESIDUAL_BINS - 1, (rawNorm[i] / RESIDUAL_BIN) | 0)]++;
+      smoothHist[b * RESIDUAL_BINS + Math.min(RESIDUAL_BINS - 1, (s / RESIDUAL_BIN) | 0)]++;
+    }
+    const raw = new Float32Array(nb), smooth = new Float32Array(nb), dark = new Float32Array(nb);
+    const contrasts: number[] = [];
+    const known: number[] = [];
+    const dev = new Int32Array(256);
+    for (let b = 0; b < nb; b++) {
+      if (count[b] < MIN_BLOCK_PIXELS) continue;
+      known.push(b);
+      const half = count[b] / 2;
+      raw[b] = (histMedian(rawHist, b * RESIDUAL_BINS, RESIDUAL_BINS, half) + 0.5) * RESIDUAL_BIN;
+      smooth[b] = (histMedian(smoothHist, b * RESIDUAL_BINS, RESIDUAL_BINS, half) + 0.5) *
+        RESIDUAL_BIN;
+      const med = histMedian(lumHist, b * 256, 256, half);
+      dark[b] = histMedian(lumHist, b * 256, 256, 0.02 * count[b]);
+      dev.fill(0);
+      for (let v = 0; v < 256; v++) dev[Math.abs(v - med)] += lumHist[b * 256 + v];
+      contrasts.push(1.4826 * histMedian(dev, 0, 256, half));
+    }
+    if (known.length === 0) return { raw: raw.fill(NOISE_FLOOR), smooth, dark, contrast: 0 };
+    const fill = (values: Float32Array) => {
+      const sorted = known.map((b) => values[b]).sort((a, b) => a - b);
+      const median = sorted[sorted.length >> 1];
+      for (let b = 0; b < nb; b++) if (count[b] < MIN_BLOCK_PIXELS) values[b] = median;
+    };
+    fill(raw);
+    fill(smooth);
+    fill(dark);
+    contrasts.sort((a, b) => a - b);
+    return { raw, smooth, dark, contrast: contrasts[contrasts.length >> 1] };
+  }
+}
+
+/** Index of the bin holding the median (the first bin whose running count passes `half`). */
+function histMedian(hist: Int32Array, start: number, bins: number, half: number): number {
+  let sum = 0;
+  for (let k = 0; k < bins; k++) {
+    sum += hist[start + k];
+    if (sum > half) return k;
+  }
+  return bins - 1;
+}

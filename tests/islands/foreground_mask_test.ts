@@ -1,0 +1,94 @@
+import assert from "node:assert/strict";
+import { foregroundMask, minForegroundArea } from "../../src/islands/foreground_mask.ts";
+import type { SceneObservation } from "../../src/islands/scene_model.ts";
+
+const W = 40, H = 30;
+
+function observation(fill: (x: number, y: number) => number): SceneObservation {
+  const surprise = new Float32Array(W * H);
+  for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) surprise[y * W + x] = fill(x, y);
+  return {
+    surprise,
+    smoothSurprise: surprise.slice(),
+    shadow: new Uint8Array(W * H),
+    whitish: new Uint8Array(W * H),
+    contrast: 30,
+  };
+}
+
+const inBox = (x: number, y: number, x0: number, y0: number, x1: number, y1: number) =>
+  x >= x0 && x <= x1 && y >= y0 && y <= y1;
+
+Deno.test("hysteresis: a faint part touching a clear one is kept, a faint region alone is not", () => {
+  const obs = observation((x, y) =>
+    inBox(x, y, 5, 5, 10, 12)
+      ? 3
+      : inBox(x, y, 11, 5, 16, 12)
+      ? 0.8
+      : inBox(x, y, 25, 5, 31, 12)
+      ? 0.8
+      : 0
+  );
+  const fg = foregroundMask(obs, W, H, null, { minArea: 4 });
+  assert.equal(fg.count, 1);
+  assert.equal(fg.mask[8 * W + 14], 1, "the faint half of the object");
+  assert.equal(fg.mask[8 * W + 28], 0, "the faint region on its own");
+});
+
+Deno.test("the previous frame's foreground lets a faintly surprising object seed", () => {
+  const obs = observation((x, y) => inBox(x, y, 10, 10, 16, 20) ? 0.8 : 0);
+  assert.equal(foregroundMask(obs, W, H, null, { minArea: 4 }).count, 0);
+  const prior = new Uint8Array(W * H);
+  for (let y = 10; y <= 20; y++) for (let x = 9; x <= 15; x++) prior[y * W + x] = 1;
+  assert.equal(foregroundMask(obs, W, H, prior, { minArea: 4 }).count, 1);
+});
+
+Deno.test("shadows, specks, small parts and whitish flakes under precipitation are no foreground", () => {
+  const obs = observation((x, y) =>
+    inBox(x, y, 2, 2, 8, 14) || inBox(x, y, 20, 2, 26, 14) || inBox(x, y, 30, 20, 36, 28) ||
+      (x === 15 && y === 25) || inBox(x, y, 14, 4, 15, 5)
+      ? 4
+      : 0
+  );
+  for (let y = 2; y <= 14; y++) for (let x = 20; x <= 26; x++) obs.shadow[y * W + x] = 1;
+  for (let y = 20; y <= 28; y++) for (let x = 30; x <= 36; x++) obs.whitish[y * W + x] = 1;
+  const dry = foregroundMask(obs, W, H, null, { minArea: 10 });
+  assert.equal(dry.count, 2, "the object and the whitish one (no precipitation)");
+  const wet = foregroundMask(obs, W, H, null, { minArea: 10, precipitation: true });
+  assert.equal(wet.count, 1, "only the object: shadow, speck, 2x2 part and flake are gone");
+  assert.equal(wet.mask[8 * W + 5], 1);
+});
+
+Deno.test("holes inside an object are filled; labels and areas agree", () => {
+  const obs = observation((x, y) =>
+    inBox(x, y, 5, 5, 20, 20) && !inBox(x, y, 10, 10, 13, 13) ? 3 : 0
+  );
+  const fg = foregroundMask(obs, W, H, null, { minArea: 4, maxHole: 0.02 });
+  assert.equal(fg.count, 1);
+  assert.equal(fg.mask[11 * W + 11], 1);
+  assert.equal(fg.areas[1], 16 * 16);
+  assert.equal(fg.labels.filter((l) => l === 1).length, fg.areas[1]);
+});
+
+Deno.test("minForegroundArea is 0.08% of the frame, at least 16 pixels", () => {
+  assert.equal(minForegroundArea(384, 288), 88);
+  assert.equal(minForegroundArea(40, 30), 16);
+});
+
+Deno.test("foregroundMask refuses maps of the wrong size", () => {
+  assert.throws(() => foregroundMask(observation(() => 0), W + 1, H, null), /41x30/);
+});
+
+Deno.test("the APM's feature surprise lets a faint object seed where it is high, not elsewhere", () => {
+  // Two equally faint objects; only the first is where the APM's features are surprised too.
+  const obs = observation((x, y) =>
+    inBox(x, y, 4, 4, 10, 14) || inBox(x, y, 24, 4, 30, 14) ? 0.8 : 0
+  );
+  assert.equal(foregroundMask(obs, W, H, null, { minArea: 4 }).count, 0);
+  const feature = new Float32Array(W * H);
+  for (let y = 0; y < H; y++) for (let x = 0; x < 16; x++) feature[y * W + x] = 6;
+  const fg = foregroundMask(obs, W, H, null, { minArea: 4 }, feature);
+  assert.equal(fg.count, 1);
+  assert.equal(fg.mask[8 * W + 7], 1);
+  assert.equal(fg.mask[8 * W + 27], 0);
+});

@@ -1,0 +1,99 @@
+import assert from "node:assert/strict";
+import { SceneModel } from "../../src/islands/scene_model.ts";
+import { foregroundMask } from "../../src/islands/foreground_mask.ts";
+import { SceneIslands } from "../../src/islands/scene_islands.ts";
+import { applyWeather } from "../../streams/weather.ts";
+import { maskIoU, noisy, texturedBackground, withObject } from "./_scenes.ts";
+
+const W = 192, H = 144;
+const background = texturedBackground(W, H);
+// A pedestrian-sized object: a sixth of one of the model's blocks (32 x 32 px here).
+const object = { x0: 40, y0: 20, w: 8, h: 20, color: [200, 60, 50] as [number, number, number] };
+
+const field = { width: 4, height: 3, dim: 1, data: new Float32Array(12).fill(1) };
+
+/** The scene islands of a stream that has seen `frames` noisy frames of the empty scene. */
+function learnt(frames = 40, transform = (f: Uint8Array, _i: number) => f): SceneIslands {
+  const islands = new SceneIslands(W, H, { foreground: { minArea: 20 } });
+  for (let i = 0; i < frames; i++) islands.cut(transform(noisy(background, 3, i), i), field, null);
+  return islands;
+}
+
+/** Foreground of the next frame. */
+function foregroundOf(islands: SceneIslands, rgb: Uint8Array): Uint8Array {
+  return islands.cut(rgb, field, null).mask.mask;
+}
+
+Deno.test("a learnt static scene with sensor noise shows no foreground", () => {
+  const model = learnt();
+  const mask = foregroundOf(model, noisy(background, 3, 999));
+  assert.equal(mask.reduce((a, b) => a + b, 0), 0);
+});
+
+Deno.test("an object entering a learnt scene is foreground, outline to the pixel", () => {
+  const model = learnt();
+  const { rgb, truth } = withObject(background, W, H, object);
+  const mask = foregroundOf(model, noisy(rgb, 3, 1000));
+  assert.ok(maskIoU(mask, truth) > 0.85, `IoU ${maskIoU(mask, truth)}`);
+});
+
+Deno.test("fog rolling in is explained away within a few frames; an object in the fog is still found", () => {
+  // Fog 3 cuts contrast about 3.5-fold and adds a smooth haze: an affine map of the frame.
+  const fog = (f: Uint8Array, i: number) => applyWeather(f, W, H, "fog", 3, { frameIndex: i });
+  const model = learnt();
+  // The photometric fit follows within a few frames.
+  for (let i = 0; i < 10; i++) foregroundOf(model, fog(noisy(background, 3, 2000 + i), i));
+  const empty = foregroundOf(model, fog(noisy(background, 3, 2010), 10));
+  assert.ok(empty.reduce((a, b) => a + b, 0) < 0.01 * W * H, "the fog itself is not foreground");
+  for (let i = 11; i < 30; i++) foregroundOf(model, fog(noisy(background, 3, 2000 + i), i));
+  const { rgb, truth } = withObject(background, W, H, object);
+  const mask = foregroundOf(model, fog(noisy(rgb, 3, 3000), 30));
+  assert.ok(maskIoU(mask, truth) > 0.7, `IoU in fog ${maskIoU(mask, truth)}`);
+});
+
+Deno.test("snow-like outliers do not raise the threshold: an object in the snow is found", () => {
+  const snow = (f: Uint8Array, i: number) => applyWeather(f, W, H, "snow", 3, { frameIndex: i });
+  const model = learnt(60, snow);
+  const { rgb, truth } = withObject(background, W, H, object);
+  const mask = foregroundOf(model, snow(noisy(rgb, 3, 4000), 60));
+  let inside = 0;
+  for (let i = 0; i < truth.length; i++) inside += truth[i] & mask[i];
+  assert.ok(inside > 0.7 * object.w * object.h, `found ${inside} of ${object.w * object.h}`);
+});
+
+Deno.test("an object that stops stays foreground for many seconds, not at once absorbed", () => {
+  const model = learnt();
+  const { rgb, truth } = withObject(background, W, H, object);
+  let mask: Uint8Array = new Uint8Array(W * H);
+  for (let i = 0; i < 100; i++) mask = foregroundOf(model, noisy(rgb, 3, 5000 + i));
+  assert.ok(maskIoU(mask, truth) > 0.8, `after 100 frames standing: IoU ${maskIoU(mask, truth)}`);
+});
+
+Deno.test("a ghost (an object in the first frames that then leaves) has the old outline, an object a new one", () => {
+  const model = new SceneModel(W, H);
+  const { rgb } = withObject(background, W, H, object);
+  for (let i = 0; i < 5; i++) {
+    model.observe(noisy(rgb, 3, 6000 + i));
+    model.learn(new Uint8Array(W * H));
+  }
+  // The object left: the usual scene still holds it.
+  const fg = foregroundMask(model.observe(noisy(background, 3, 6100)), W, H, null, { minArea: 20 });
+  assert.equal(fg.count, 1);
+  assert.ok(model.outlineRatio(fg.labels, fg.count)[1] < 0.67, "a ghost's outline is old");
+  // Whereas the object present is no ghost.
+  const model2 = new SceneModel(W, H);
+  for (let i = 0; i < 40; i++) {
+    model2.observe(noisy(background, 3, 6300 + i));
+    model2.learn(new Uint8Array(W * H));
+  }
+  const present = foregroundMask(model2.observe(noisy(rgb, 3, 6200)), W, H, null, { minArea: 20 });
+  assert.equal(present.count, 1);
+  assert.ok(model2.outlineRatio(present.labels, present.count)[1] > 1.2, "an object is outlined");
+});
+
+Deno.test("SceneModel refuses bad sizes and frames with a clear error", () => {
+  assert.throws(() => new SceneModel(0, 10), /positive integers/);
+  assert.throws(() => new SceneModel(10, 10).observe(new Uint8Array(5)), /5 bytes for 10x10/);
+  assert.throws(() => new SceneModel(10, 10).learn(new Uint8Array(100)), /observe a frame first/);
+  assert.throws(() => new SceneModel(10, 10, { backgroundRate: 0 }), /rates/);
+});
