@@ -214,6 +214,8 @@ try {
         if (peers) {
           const { rgb, width: fw, height: fh } = f.image;
           for (const m of peerNames) {
+            // Stateless peers are only scored in the steady state: skip what they would waste.
+            if (m !== "mog2" && f.frame < seq.meta.steadyFrom) continue;
             const t1 = performance.now();
             const raw = m === "mog2"
               ? await peers.segmentSequence("mog2", session, rgb, fw, fh, mog2!, {

@@ -5,11 +5,19 @@
  * @module
  */
 
-/** Count of set pixels in the `(2r+1)^2` window around each pixel (clamped at the edges). */
+/**
+ * Count of set pixels in the `(2r+1)^2` window around each pixel (clamped at the edges). Rows
+ * with nothing set within `r` rows are skipped: foreground masks are mostly empty.
+ */
 function windowCounts(mask: Uint8Array, width: number, height: number, r: number): Int32Array {
   const rows = new Int32Array(width * height);
+  const any = new Uint8Array(height);
   for (let y = 0; y < height; y++) {
     const o = y * width;
+    let set = 0;
+    for (let x = 0; x < width; x++) set |= mask[o + x];
+    if (!set) continue;
+    any[y] = 1;
     let sum = 0;
     for (let x = 0; x <= Math.min(r, width - 1); x++) sum += mask[o + x];
     for (let x = 0; x < width; x++) {
@@ -20,22 +28,35 @@ function windowCounts(mask: Uint8Array, width: number, height: number, r: number
   }
   const out = new Int32Array(width * height);
   const col = new Int32Array(width);
+  let live = 0; // rows with something set inside the window
   for (let y = 0; y <= Math.min(r, height - 1); y++) {
+    if (!any[y]) continue;
+    live++;
     for (let x = 0; x < width; x++) col[x] += rows[y * width + x];
   }
   for (let y = 0; y < height; y++) {
-    const o = y * width;
-    for (let x = 0; x < width; x++) out[o + x] = col[x];
-    if (y + r + 1 < height) {
-      for (let x = 0; x < width; x++) col[x] += rows[(y + r + 1) * width + x];
+    if (live > 0) out.set(col, y * width);
+    const add = y + r + 1, drop = y - r;
+    if (add < height && any[add]) {
+      live++;
+      for (let x = 0; x < width; x++) col[x] += rows[add * width + x];
     }
-    if (y - r >= 0) { for (let x = 0; x < width; x++) col[x] -= rows[(y - r) * width + x]; }
+    if (drop >= 0 && any[drop]) {
+      live--;
+      for (let x = 0; x < width; x++) col[x] -= rows[drop * width + x];
+    }
   }
   return out;
 }
 
+const sizesCache = new Map<string, Int32Array>();
+
 /** Window size (pixels inside the frame) of the `(2r+1)^2` window around each pixel. */
 function windowSizes(width: number, height: number, r: number): Int32Array {
+  const key = `${width}x${height}/${r}`;
+  const hit = sizesCache.get(key);
+  if (hit) return hit;
+  if (sizesCache.size >= 8) sizesCache.delete(sizesCache.keys().next().value!);
   const out = new Int32Array(width * height);
   for (let y = 0; y < height; y++) {
     const h = Math.min(height - 1, y + r) - Math.max(0, y - r) + 1;
@@ -43,6 +64,7 @@ function windowSizes(width: number, height: number, r: number): Int32Array {
       out[y * width + x] = h * (Math.min(width - 1, x + r) - Math.max(0, x - r) + 1);
     }
   }
+  sizesCache.set(key, out);
   return out;
 }
 
@@ -66,38 +88,87 @@ export function erode(mask: Uint8Array, width: number, height: number, r: number
 }
 
 /**
- * Sets the holes of a mask: unset 4-connected regions that do not touch the frame's border and
- * have at most `maxArea` pixels. Changes `mask` in place.
+ * Fills the holes of each component of `labels` (`1..count`, 0 unset): unset or foreign regions
+ * (4-connected) that the component encloses, up to `maxArea` pixels each, join it. Only each
+ * component's bounding box is visited, so the cost follows the components, not the frame.
+ * Changes `labels`, `mask` and `areas` in place.
  */
-export function fillHoles(mask: Uint8Array, width: number, height: number, maxArea: number): void {
-  const n = width * height;
-  const seen = new Uint8Array(n);
-  const stack = new Int32Array(n);
-  const region: number[] = [];
-  for (let start = 0; start < n; start++) {
-    if (mask[start] || seen[start]) continue;
+export function fillHoles(
+  mask: Uint8Array,
+  labels: Int32Array,
+  areas: number[],
+  width: number,
+  height: number,
+  maxArea: number,
+): void {
+  const count = areas.length - 1;
+  const box = new Int32Array((count + 1) * 4);
+  for (let k = 1; k <= count; k++) box.set([width, height, -1, -1], k * 4);
+  for (let y = 0, i = 0; y < height; y++) {
+    for (let x = 0; x < width; x++, i++) {
+      const k = labels[i];
+      if (k === 0) continue;
+      const b = k * 4;
+      if (x < box[b]) box[b] = x;
+      if (y < box[b + 1]) box[b + 1] = y;
+      if (x > box[b + 2]) box[b + 2] = x;
+      if (y > box[b + 3]) box[b + 3] = y;
+    }
+  }
+  for (let k = 1; k <= count; k++) {
+    const x0 = box[k * 4], y0 = box[k * 4 + 1], x1 = box[k * 4 + 2], y1 = box[k * 4 + 3];
+    if (x1 - x0 < 2 || y1 - y0 < 2) continue;
+    const bw = x1 - x0 + 1, bh = y1 - y0 + 1;
+    // 1: outside (reached from the box's border without crossing the component).
+    const seen = new Uint8Array(bw * bh);
+    const stack = new Int32Array(bw * bh);
     let top = 0;
-    stack[top++] = start;
-    seen[start] = 1;
-    region.length = 0;
-    let border = false;
-    while (top > 0) {
-      const i = stack[--top];
-      region.push(i);
-      const x = i % width, y = (i - x) / width;
-      if (x === 0 || y === 0 || x === width - 1 || y === height - 1) border = true;
-      if (x > 0 && !mask[i - 1] && !seen[i - 1]) (seen[i - 1] = 1, stack[top++] = i - 1);
-      if (x < width - 1 && !mask[i + 1] && !seen[i + 1]) (seen[i + 1] = 1, stack[top++] = i + 1);
-      if (y > 0 && !mask[i - width] && !seen[i - width]) {
-        seen[i - width] = 1;
-        stack[top++] = i - width;
-      }
-      if (y < height - 1 && !mask[i + width] && !seen[i + width]) {
-        seen[i + width] = 1;
-        stack[top++] = i + width;
+    const at = (lx: number, ly: number) => labels[(y0 + ly) * width + x0 + lx];
+    for (let ly = 0; ly < bh; ly++) {
+      for (let lx = 0; lx < bw; lx++) {
+        if (lx !== 0 && ly !== 0 && lx !== bw - 1 && ly !== bh - 1) continue;
+        const j = ly * bw + lx;
+        if (at(lx, ly) !== k && !seen[j]) (seen[j] = 1, stack[top++] = j);
       }
     }
-    if (!border && region.length <= maxArea) { for (const i of region) mask[i] = 1; }
+    const flood = (mark: number, region: number[] | null) => {
+      while (top > 0) {
+        const j = stack[--top];
+        region?.push(j);
+        const lx = j % bw, ly = (j - lx) / bw;
+        const next = [
+          lx > 0 ? j - 1 : -1,
+          lx < bw - 1 ? j + 1 : -1,
+          ly > 0 ? j - bw : -1,
+          ly < bh - 1 ? j + bw : -1,
+        ];
+        for (const q of next) {
+          if (q < 0 || seen[q]) continue;
+          const qx = q % bw;
+          if (at(qx, (q - qx) / bw) === k) continue;
+          seen[q] = mark;
+          stack[top++] = q;
+        }
+      }
+    };
+    flood(1, null);
+    // What is left unreached and not the component is enclosed by it: holes.
+    for (let j = 0; j < bw * bh; j++) {
+      const lx = j % bw, ly = (j - lx) / bw;
+      if (seen[j] || at(lx, ly) === k) continue;
+      const region: number[] = [];
+      seen[j] = 2;
+      stack[top++] = j;
+      flood(2, region);
+      if (region.length > maxArea) continue;
+      for (const q of region) {
+        const qx = q % bw, i = (y0 + (q - qx) / bw) * width + x0 + qx;
+        if (labels[i] !== 0) areas[labels[i]]--;
+        labels[i] = k;
+        mask[i] = 1;
+      }
+      areas[k] += region.length;
+    }
   }
 }
 

@@ -171,8 +171,8 @@ export function foregroundMask(
   }
   mask = dilate(erode(mask, width, height, openRadius), width, height, openRadius);
   mask = erode(dilate(mask, width, height, closeRadius), width, height, closeRadius);
-  fillHoles(mask, width, height, Math.round(maxHole * n));
   const found = components(mask, width, height);
+  fillHoles(mask, found.labels, found.areas, width, height, Math.round(maxHole * n));
   // Drop small components and renumber the rest.
   const keep = new Int32Array(found.count + 1);
   const areas = [0];

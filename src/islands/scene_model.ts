@@ -117,6 +117,8 @@ const NOISE_FLOOR = 0.75;
 /** Residual histograms: bins of this many grey levels, up to `RESIDUAL_BINS` bins. */
 const RESIDUAL_BIN = 0.25;
 const RESIDUAL_BINS = 512;
+/** Pixels less surprising than this are never foreground, so never tested for shadow. */
+const SHADOW_SURPRISE = 0.5;
 /** Share of the way the photometric fit moves toward each frame's own estimate. */
 const FIT_RATE = 0.3;
 /** Fewest background pixels a block needs for its own fit and statistics. */
@@ -152,15 +154,16 @@ export class SceneModel {
   readonly #rawNorm: Float32Array;
   readonly #bx: number;
   readonly #by: number;
-  /** Per pixel: block index, and bilinear weights of the four surrounding block centres. */
+  /** Per pixel: its block; per column: the two block columns around it and the weight between. */
   readonly #blockOf: Int32Array;
-  readonly #corner: Int32Array;
-  readonly #weight: Float32Array;
+  readonly #colX0: Int32Array;
+  readonly #colX1: Int32Array;
+  readonly #colFx: Float32Array;
   /** The photometric fit per block and channel, smoothed over frames. */
   readonly #gain: Float32Array;
   readonly #offset: Float32Array;
   /** Background of the previous frame (1): what the block fit and statistics use. */
-  #fitMask: Uint8Array;
+  readonly #fitMask: Uint8Array;
   #frames = 0;
   #contrast = -1;
   /** Smoothed surprise of the last observed frame. */
@@ -200,26 +203,20 @@ export class SceneModel {
     this.#gain = new Float32Array(bx * by * 3).fill(1);
     this.#offset = new Float32Array(bx * by * 3);
     this.#blockOf = new Int32Array(n);
-    this.#corner = new Int32Array(n * 4);
-    this.#weight = new Float32Array(n * 4);
+    const colX0 = this.#colX0 = new Int32Array(width);
+    const colX1 = this.#colX1 = new Int32Array(width);
+    const colFx = this.#colFx = new Float32Array(width);
+    for (let x = 0; x < width; x++) {
+      const u = Math.min(bx - 1, Math.max(0, ((x + 0.5) * bx) / width - 0.5));
+      colX0[x] = Math.floor(u);
+      colX1[x] = Math.min(bx - 1, colX0[x] + 1);
+      colFx[x] = u - colX0[x];
+    }
     for (let y = 0; y < height; y++) {
       const rowBlock = Math.min(by - 1, Math.floor((y * by) / height));
-      const v = Math.min(by - 1, Math.max(0, ((y + 0.5) * by) / height - 0.5));
-      const y0 = Math.floor(v), y1 = Math.min(by - 1, y0 + 1), fy = v - y0;
       for (let x = 0; x < width; x++) {
-        const i = y * width + x;
-        this.#blockOf[i] = rowBlock * bx + Math.min(bx - 1, Math.floor((x * bx) / width));
-        const u = Math.min(bx - 1, Math.max(0, ((x + 0.5) * bx) / width - 0.5));
-        const x0 = Math.floor(u), x1 = Math.min(bx - 1, x0 + 1), fx = u - x0;
-        const c = i * 4;
-        this.#corner[c] = y0 * bx + x0;
-        this.#corner[c + 1] = y0 * bx + x1;
-        this.#corner[c + 2] = y1 * bx + x0;
-        this.#corner[c + 3] = y1 * bx + x1;
-        this.#weight[c] = (1 - fx) * (1 - fy);
-        this.#weight[c + 1] = fx * (1 - fy);
-        this.#weight[c + 2] = (1 - fx) * fy;
-        this.#weight[c + 3] = fx * fy;
+        this.#blockOf[y * width + x] = rowBlock * bx +
+          Math.min(bx - 1, Math.floor((x * bx) / width));
       }
     }
   }
@@ -272,14 +269,9 @@ export class SceneModel {
     const { noiseFactor, contrastFactor } = this.#o;
     const contrastTerm = contrastFactor * this.#contrast;
     const noise = this.#noise, smoothed = this.#smoothed;
-    const corner = this.#corner, weight = this.#weight;
+    const rawAt = this.#interpolate(stats.raw, 1), smoothAt = this.#interpolate(stats.smooth, 1);
     for (let i = 0, p = 0; i < n; i++, p += 3) {
-      const c = i * 4;
-      let blockRaw = 0, blockSmooth = 0;
-      for (let k = 0; k < 4; k++) {
-        blockRaw += weight[c + k] * stats.raw[corner[c + k]];
-        blockSmooth += weight[c + k] * stats.smooth[corner[c + k]];
-      }
+      const blockRaw = rawAt[i], blockSmooth = smoothAt[i];
       if (noise[i] < 0) noise[i] = blockRaw;
       const rawThreshold = Math.max(
         noiseFactor * Math.max(noise[i], blockRaw, NOISE_FLOOR),
@@ -297,7 +289,7 @@ export class SceneModel {
       smoothSurprise[i] = smoothNorm /
         Math.max(noiseFactor * Math.max(blockSmooth, NOISE_FLOOR / 3), contrastTerm);
     }
-    this.#markShadows(shadow);
+    this.#markShadows(shadow, surprise);
     return { surprise, smoothSurprise, shadow, whitish, contrast: this.#contrast };
   }
 
@@ -349,7 +341,8 @@ export class SceneModel {
         );
       }
     }
-    this.#fitMask = Uint8Array.from(foreground, (f) => f ? 0 : 1);
+    const fitMask = this.#fitMask;
+    for (let i = 0; i < n; i++) fitMask[i] = foreground[i] ? 0 : 1;
   }
 
   /**
@@ -361,24 +354,17 @@ export class SceneModel {
    * colour nor texture (grey and flat), nothing tells a shadow from a grey object, and the
    * pixel is not called a shadow.
    */
-  #markShadows(shadow: Uint8Array): void {
+  #markShadows(shadow: Uint8Array, surprise: Float32Array): void {
     const { width, height } = this;
     const n = width * height;
     const frame = this.#frame, mapped = this.#mapped;
-    // Local moments of luminance: f, m, f^2, m^2, f*m, box-averaged.
-    const moments = new Float32Array(n * 5);
+    // Luminance of frame and usual scene; the 5 x 5 moments are summed only where a pixel is
+    // surprising enough to matter (a few percent of the frame).
+    const lf3 = new Float32Array(n), lm3 = new Float32Array(n);
     for (let i = 0, p = 0; i < n; i++, p += 3) {
-      const f = (frame[p] + frame[p + 1] + frame[p + 2]) / 3;
-      const m = (mapped[p] + mapped[p + 1] + mapped[p + 2]) / 3;
-      const o = i * 5;
-      moments[o] = f;
-      moments[o + 1] = m;
-      moments[o + 2] = f * f;
-      moments[o + 3] = m * m;
-      moments[o + 4] = f * m;
+      lf3[i] = (frame[p] + frame[p + 1] + frame[p + 2]) / 3;
+      lm3[i] = (mapped[p] + mapped[p + 1] + mapped[p + 2]) / 3;
     }
-    const local = new Float32Array(n * 5);
-    boxFilter(moments, local, new Float32Array(n * 5), width, height, 5, 2);
     const textureVar = (0.1 * this.#contrast) ** 2;
     // The frame's black level (1st percentile of luminance): the haze's floor in fog. Ratios
     // and colours are taken above it, so a thin fog does not make every darker pixel look like
@@ -392,14 +378,29 @@ export class SceneModel {
       const fr = frame[p] - black, fg = frame[p + 1] - black, fb = frame[p + 2] - black;
       const mr = mapped[p] - black, mg = mapped[p + 1] - black, mb = mapped[p + 2] - black;
       const lf = fr + fg + fb, lm = mr + mg + mb;
-      if (!(lm > 30 && lf > 0.35 * lm && lf < 0.95 * lm)) continue;
-      const o = i * 5;
-      const mf = local[o], mm = local[o + 1];
-      const varF = local[o + 2] - mf * mf, varM = local[o + 3] - mm * mm;
+      if (surprise[i] <= SHADOW_SURPRISE || !(lm > 30 && lf > 0.35 * lm && lf < 0.95 * lm)) {
+        continue;
+      }
+      // 5 x 5 moments around the pixel (clamped at the frame's edges).
+      const x = i % width, y = (i - x) / width;
+      let k = 0, sf = 0, sm = 0, sff = 0, smm = 0, sfm = 0;
+      for (let yy = Math.max(0, y - 2); yy <= Math.min(height - 1, y + 2); yy++) {
+        for (let xx = Math.max(0, x - 2); xx <= Math.min(width - 1, x + 2); xx++) {
+          const j = yy * width + xx, f = lf3[j], m = lm3[j];
+          k++;
+          sf += f;
+          sm += m;
+          sff += f * f;
+          smm += m * m;
+          sfm += f * m;
+        }
+      }
+      const mf = sf / k, mm = sm / k;
+      const varF = sff / k - mf * mf, varM = smm / k - mm * mm;
       const textured = varM > textureVar;
       if (textured) {
         const ratio = lf / lm;
-        const cov = local[o + 4] - mf * mm;
+        const cov = sfm / k - mf * mm;
         if (cov < 0.5 * Math.sqrt(varF * varM) || varF < 0.25 * ratio * ratio * varM) continue;
       }
       // Chromaticity (r, g shares): a shadow keeps it. Where the usual scene is grey and flat,
@@ -523,19 +524,33 @@ export class SceneModel {
       gain[j] += FIT_RATE * (fit.gain[j] - gain[j]);
       offset[j] += FIT_RATE * (fit.offset[j] - offset[j]);
     }
-    const mapped = this.#mapped, corner = this.#corner, weight = this.#weight;
-    for (let i = 0; i < mask.length; i++) {
-      const c4 = i * 4;
-      for (let c = 0; c < 3; c++) {
-        let a = 0, o = 0;
-        for (let k = 0; k < 4; k++) {
-          const j = corner[c4 + k] * 3 + c;
-          a += weight[c4 + k] * gain[j];
-          o += weight[c4 + k] * offset[j];
-        }
-        mapped[i * 3 + c] = a * model[i * 3 + c] + o;
+    const mapped = this.#mapped;
+    const gainAt = this.#interpolate(gain, 3), offsetAt = this.#interpolate(offset, 3);
+    for (let j = 0; j < mapped.length; j++) mapped[j] = gainAt[j] * model[j] + offsetAt[j];
+  }
+
+  /**
+   * Per-block values (`channels` per block) at every pixel, bilinear between block centres
+   * (clamped at the edges): rows of blocks first, then along each row of pixels.
+   */
+  #interpolate(values: Float32Array, channels: number): Float32Array {
+    const { width, height } = this;
+    const bx = this.#bx, by = this.#by, c = channels;
+    const out = new Float32Array(width * height * c);
+    const row = new Float32Array(bx * c);
+    const x0 = this.#colX0, x1 = this.#colX1, fx = this.#colFx;
+    for (let y = 0; y < height; y++) {
+      const v = Math.min(by - 1, Math.max(0, ((y + 0.5) * by) / height - 0.5));
+      const y0 = Math.floor(v), y1 = Math.min(by - 1, y0 + 1), fy = v - y0;
+      for (let j = 0; j < bx * c; j++) {
+        row[j] = values[y0 * bx * c + j] * (1 - fy) + values[y1 * bx * c + j] * fy;
+      }
+      for (let x = 0, o = y * width * c; x < width; x++, o += c) {
+        const a = x0[x] * c, b = x1[x] * c, f = fx[x];
+        for (let k = 0; k < c; k++) out[o + k] = row[a + k] + (row[b + k] - row[a + k]) * f;
       }
     }
+    return out;
   }
 
   /** Least-squares gain and offset per block and channel over the pixels `use` marks. */

@@ -54,19 +54,25 @@ Deno.test("components are 8-connected, numbered in raster order, with their area
   assert.equal(labels[0], 0);
 });
 
-Deno.test("fillHoles fills enclosed gaps up to the size limit, never what touches the border", () => {
+Deno.test("fillHoles fills what a component encloses up to the size limit, not what is open", () => {
   const mask = new Uint8Array(W * H);
-  // A ring around a 3x3 hole, and a U open to the frame's edge.
+  // A ring around a 3x3 hole, and a U open to one side.
   for (let y = 2; y <= 6; y++) for (let x = 2; x <= 6; x++) mask[y * W + x] = 1;
   for (let y = 3; y <= 5; y++) for (let x = 3; x <= 5; x++) mask[y * W + x] = 0;
   for (let y = 0; y <= 4; y++) mask[y * W + 15] = mask[y * W + 17] = 1;
   mask[4 * W + 16] = 1;
-  const small = mask.slice();
-  fillHoles(small, W, H, 8);
-  assert.equal(small[4 * W + 4], 0, "a 9-pixel hole stays open under a limit of 8");
-  fillHoles(mask, W, H, 9);
-  assert.equal(mask[4 * W + 4], 1, "the 9-pixel hole is filled at 9");
-  assert.equal(mask[1 * W + 16], 0, "the U's inside touches the border");
+  const fill = (maxArea: number) => {
+    const m = mask.slice();
+    const { labels, areas } = components(m, W, H);
+    fillHoles(m, labels, areas, W, H, maxArea);
+    return { m, labels, areas };
+  };
+  assert.equal(fill(8).m[4 * W + 4], 0, "a 9-pixel hole stays open under a limit of 8");
+  const { m, labels, areas } = fill(9);
+  assert.equal(m[4 * W + 4], 1, "the 9-pixel hole is filled at 9");
+  assert.equal(labels[4 * W + 4], labels[2 * W + 2], "by the ring's own label");
+  assert.equal(areas[labels[2 * W + 2]], 25);
+  assert.equal(m[1 * W + 16], 0, "the U is open at the top");
 });
 
 Deno.test("boxFilter equals a brute-force clamped window mean", () => {
