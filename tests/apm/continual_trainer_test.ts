@@ -246,3 +246,62 @@ Deno.test({
     );
   },
 });
+
+Deno.test({
+  name: "feature error: what the continual APM fails to predict is where objects move",
+  ...sanitize,
+  async fn() {
+    // The default APM with its teacher, on a synthetic scene whose objects drift across a
+    // static background: after some frames the background is learnt, the objects are not.
+    const engine = await createEngine({
+      apm: { ...DEFAULT_APM_CONFIG, grid: 16, patch: 14 },
+      backend: "wasm",
+      frame: { width: 224, height: 224 },
+    });
+    try {
+      const opts = { width: 224, height: 224, seed: 4, objects: 4 };
+      let last = null;
+      for (let i = 0; i < 30; i++) {
+        const f = renderSyntheticFrame(opts, i);
+        last = {
+          r: await engine.process({ width: 224, height: 224, data: f.data }),
+          truth: f.truth,
+        };
+      }
+      const { r, truth } = last!;
+      assert.ok(r.featureError, "a teacher gives a feature error");
+      assert.equal(r.featureError.length, r.width * r.height);
+      assert.ok(r.featureError.every(Number.isFinite));
+      // Mean error over lattice cells mostly covered by an object vs mostly background.
+      let onObject = 0, objectCells = 0, onBackground = 0, backgroundCells = 0;
+      const cell = 224 / r.width;
+      for (let y = 0; y < r.height; y++) {
+        for (let x = 0; x < r.width; x++) {
+          let covered = 0;
+          for (let py = 0; py < cell; py++) {
+            for (let px = 0; px < cell; px++) {
+              covered += truth[(y * cell + py) * 224 + x * cell + px] > 0 ? 1 : 0;
+            }
+          }
+          const e = r.featureError[y * r.width + x];
+          if (covered > 0.75 * cell * cell) (onObject += e, objectCells++);
+          else if (covered === 0) (onBackground += e, backgroundCells++);
+        }
+      }
+      assert.ok(objectCells > 3 && backgroundCells > 3);
+      assert.ok(
+        onObject / objectCells > 1.5 * (onBackground / backgroundCells),
+        `object ${onObject / objectCells}, background ${onBackground / backgroundCells}`,
+      );
+      const colourOnly = await engineWith({});
+      try {
+        const f = frame(0);
+        assert.equal((await colourOnly.process(f)).featureError, null, "no teacher, no error");
+      } finally {
+        colourOnly.dispose();
+      }
+    } finally {
+      engine.dispose();
+    }
+  },
+});
