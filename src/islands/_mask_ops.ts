@@ -89,9 +89,11 @@ export function erode(mask: Uint8Array, width: number, height: number, r: number
 
 /**
  * Fills the holes of each component of `labels` (`1..count`, 0 unset): unset or foreign regions
- * (4-connected) that the component encloses, up to `maxArea` pixels each, join it. Only each
- * component's bounding box is visited, so the cost follows the components, not the frame.
- * Changes `labels`, `mask` and `areas` in place.
+ * (4-connected) that the component encloses, up to `maxArea` pixels each and at most
+ * `maxShare` of the component's own area, join it (a gap under an arm is a hole; a ring of
+ * things around a patch of ground is not). Only each component's bounding box is visited, so
+ * the cost follows the components, not the frame. Changes `labels`, `mask` and `areas` in
+ * place.
  */
 export function fillHoles(
   mask: Uint8Array,
@@ -100,6 +102,7 @@ export function fillHoles(
   width: number,
   height: number,
   maxArea: number,
+  maxShare = Infinity,
 ): void {
   const count = areas.length - 1;
   const box = new Int32Array((count + 1) * 4);
@@ -160,7 +163,7 @@ export function fillHoles(
       seen[j] = 2;
       stack[top++] = j;
       flood(2, region);
-      if (region.length > maxArea) continue;
+      if (region.length > maxArea || region.length > maxShare * areas[k]) continue;
       for (const q of region) {
         const qx = q % bw, i = (y0 + (q - qx) / bw) * width + x0 + qx;
         if (labels[i] !== 0) areas[labels[i]]--;

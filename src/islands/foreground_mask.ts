@@ -4,20 +4,30 @@
  *
  * 1. Hysteresis, as Canny does for edges: pixels whose smoothed surprise is above `high` seed
  *    regions that grow over pixels whose raw surprise is above `low` (so noise seeds nothing,
- *    and outlines are as sharp as the frame). A weakly contrasted part of a person (a shirt close to the wall behind)
- *    is kept when it touches a clearly surprising part, and isolated noise above `low` is not.
+ *    and outlines are as sharp as the frame). A faint part of a person (a shirt close to the
+ *    wall behind) is kept when it touches a clearly surprising part; faint noise alone is not.
  * 2. Temporal prior: where the previous frame had foreground (grown by `priorGrowth` pixels to
- *    cover the motion since), `priorHigh` (below `high`) is enough to seed. A person who stops or who crosses a
- *    patch of their own colour stays whole.
- * 3. Cast shadows (darker, with the usual chromaticity and texture) are not foreground.
+ *    cover the motion since), `priorHigh` (below `high`) is enough to seed. A person who stops
+ *    or who crosses a patch of their own colour stays whole. The APM's feature surprise, where
+ *    high, lowers the seeding threshold too.
+ * 3. Cast shadows (darker, with the usual chromaticity) are no foreground: regions are grown
+ *    around them, so a shadow neither joins two things nor drags a ghost along. A region that
+ *    is mostly "shadow" is something dark and grey instead (fog greys everything): it is kept
+ *    whole, grown over its shadow pixels.
  * 4. An opening removes specks (snowflakes, sparkle), a closing joins parts of one thing split
- *    by a thin gap, holes are filled, and components under `minArea` pixels are dropped.
+ *    by a thin gap; the caller's `refine` (the scene model's `explainNearby`) may clear pixels;
+ *    holes are filled, and components under `minArea` pixels are dropped.
  *
  * @module
  */
 
 import { components, dilate, erode, fillHoles } from "./_mask_ops.ts";
 import type { SceneObservation } from "./scene_model.ts";
+
+/** A hole is filled when it is at most this share of the region around it. */
+const MAX_HOLE_SHARE = 0.25;
+/** Shadow pixels are cut off a region when they are at most this share of it. */
+const SHADOW_SHARE = 0.5;
 
 /** Options of {@linkcode foregroundMask}. */
 export interface ForegroundOptions {
@@ -103,6 +113,7 @@ export function foregroundMask(
   prior: Uint8Array | null,
   options: ForegroundOptions = {},
   featureSurprise: Float32Array | null = null,
+  refine: ((mask: Uint8Array) => void) | null = null,
 ): Foreground {
   const n = width * height;
   const { surprise, smoothSurprise, shadow, whitish } = observation;
@@ -133,11 +144,9 @@ export function foregroundMask(
   for (let i = 0; i < n; i++) smoothly[i] = smoothSurprise[i] > high ? 1 : 0;
   const interior = erode(smoothly, width, height, 1);
   const candidate = new Uint8Array(n);
-  const stack = new Int32Array(n);
-  let top = 0;
+  const seed = new Uint8Array(n);
   for (let i = 0; i < n; i++) {
     const smooth = smoothSurprise[i];
-    if (shadows && shadow[i]) continue;
     // Outlines follow the raw surprise (sharp), interiors may follow the smoothed one.
     if (surprise[i] <= low && !interior[i]) continue;
     candidate[i] = 1;
@@ -145,34 +154,65 @@ export function foregroundMask(
     const seedAt = featureSurprise !== null && featureSurprise[i] >= featureLevel
       ? featureRelief * high
       : high;
-    if (smooth > seedAt || (near !== null && near[i] === 1 && smooth > priorHigh)) {
-      stack[top++] = i;
-    }
+    if (smooth > seedAt || (near !== null && near[i] === 1 && smooth > priorHigh)) seed[i] = 1;
   }
-  // Grow the seeds over the candidates (8-connected).
-  let mask: Uint8Array = new Uint8Array(n);
-  for (let k = 0; k < top; k++) mask[stack[k]] = 1;
-  while (top > 0) {
-    const i = stack[--top];
-    const x = i % width, y = (i - x) / width;
-    for (let dy = -1; dy <= 1; dy++) {
-      const yy = y + dy;
-      if (yy < 0 || yy >= height) continue;
-      for (let dx = -1; dx <= 1; dx++) {
-        const xx = x + dx;
-        if (xx < 0 || xx >= width) continue;
-        const j = yy * width + xx;
-        if (candidate[j] && !mask[j]) {
-          mask[j] = 1;
-          stack[top++] = j;
-        }
+  const clean = (m: Uint8Array) =>
+    erode(
+      dilate(
+        dilate(erode(m, width, height, openRadius), width, height, openRadius),
+        width,
+        height,
+        closeRadius,
+      ),
+      width,
+      height,
+      closeRadius,
+    );
+  // With shadows: regions grown over everything surprising; without: over all but shadows.
+  let mask = clean(grow(candidate, seed, null, width, height));
+  let found = components(mask, width, height);
+  if (shadows) {
+    // A region that is mostly "shadow" is something dark and grey (fog makes everything so),
+    // not a shadow: it keeps its shadow pixels. Elsewhere the regions grown without shadows
+    // count, so a shadow neither joins things nor drags a ghost along with an object.
+    const dark = new Float64Array(found.count + 1);
+    for (let i = 0; i < n; i++) if (shadow[i] && found.labels[i]) dark[found.labels[i]]++;
+    const lit = clean(grow(candidate, seed, shadow, width, height));
+    let changed = false;
+    for (let i = 0; i < n; i++) {
+      const k = found.labels[i];
+      if (k && dark[k] > SHADOW_SHARE * found.areas[k]) continue;
+      if (mask[i] !== lit[i]) {
+        mask[i] = lit[i];
+        changed = true;
       }
     }
+    if (changed) found = components(mask, width, height);
   }
-  mask = dilate(erode(mask, width, height, openRadius), width, height, openRadius);
-  mask = erode(dilate(mask, width, height, closeRadius), width, height, closeRadius);
-  const found = components(mask, width, height);
-  fillHoles(mask, found.labels, found.areas, width, height, Math.round(maxHole * n));
+  if (refine) {
+    refine(mask);
+    mask = erode(
+      dilate(
+        dilate(erode(mask, width, height, openRadius), width, height, openRadius),
+        width,
+        height,
+        closeRadius,
+      ),
+      width,
+      height,
+      closeRadius,
+    );
+    found = components(mask, width, height);
+  }
+  fillHoles(
+    mask,
+    found.labels,
+    found.areas,
+    width,
+    height,
+    Math.round(maxHole * n),
+    MAX_HOLE_SHARE,
+  );
   // Drop small components and renumber the rest.
   const keep = new Int32Array(found.count + 1);
   const areas = [0];
@@ -189,4 +229,42 @@ export function foregroundMask(
     mask[i] = k > 0 ? 1 : 0;
   }
   return { mask, labels, count: areas.length - 1, areas };
+}
+
+/** Seeds grown over candidates (8-connected), never onto `barrier` pixels (when given). */
+function grow(
+  candidate: Uint8Array,
+  seed: Uint8Array,
+  barrier: Uint8Array | null,
+  width: number,
+  height: number,
+): Uint8Array {
+  const n = width * height;
+  const mask = new Uint8Array(n);
+  const stack = new Int32Array(n);
+  let top = 0;
+  for (let i = 0; i < n; i++) {
+    if (seed[i] && !(barrier && barrier[i])) {
+      mask[i] = 1;
+      stack[top++] = i;
+    }
+  }
+  while (top > 0) {
+    const i = stack[--top];
+    const x = i % width, y = (i - x) / width;
+    for (let dy = -1; dy <= 1; dy++) {
+      const yy = y + dy;
+      if (yy < 0 || yy >= height) continue;
+      for (let dx = -1; dx <= 1; dx++) {
+        const xx = x + dx;
+        if (xx < 0 || xx >= width) continue;
+        const j = yy * width + xx;
+        if (candidate[j] && !mask[j] && !(barrier && barrier[j])) {
+          mask[j] = 1;
+          stack[top++] = j;
+        }
+      }
+    }
+  }
+  return mask;
 }

@@ -21,6 +21,7 @@ import { joinColor } from "./color_field.ts";
 import { type Foreground, foregroundMask, type ForegroundOptions } from "./foreground_mask.ts";
 import { SceneModel, type SceneModelOptions } from "./scene_model.ts";
 import { segmentField, type SegmentOptions } from "./segment_field.ts";
+import { splitMerged, type SplitState } from "./split_merged.ts";
 import type { FeatureField } from "./types.ts";
 import { upsampleLabels } from "./upsample_labels.ts";
 
@@ -51,6 +52,10 @@ export interface SceneIslandsOptions {
   precipitation?: boolean;
   /** Use the APM's feature surprise where the caller gives it. @default {true} */
   featureSurprise?: boolean;
+  /** Split regions that swallowed things apart before (`split_merged.ts`). @default {true} */
+  splitMerged?: boolean;
+  /** Drop foreground the usual scene explains nearby (`SceneModel.explainNearby`). @default {true} */
+  explainNearby?: boolean;
 }
 
 /** One frame cut into islands (labels not yet tracked). */
@@ -94,6 +99,7 @@ export class SceneIslands {
   readonly #model: SceneModel;
   #prior: Uint8Array | null = null;
   #precipitation = 0;
+  #split: SplitState | null = null;
 
   constructor(width: number, height: number, options: SceneIslandsOptions = {}) {
     this.width = width;
@@ -138,6 +144,7 @@ export class SceneIslands {
       featureError && o.featureSurprise !== false
         ? featureSurprise(featureError, field.width, field.height, width, height)
         : null,
+      o.explainNearby === false ? null : (mask) => model.explainNearby(mask),
     );
     if (o.outlines !== false) this.#keepOutlined(fg);
     let area = 0;
@@ -152,6 +159,16 @@ export class SceneIslands {
     }
     model.learn(fg.mask);
     this.#prior = fg.mask;
+    if (o.splitMerged !== false) {
+      // Things that touch stay apart when they were apart before.
+      const split = splitMerged(fg.labels, fg.count, width, height, this.#split);
+      this.#split = split.state;
+      fg.labels = split.labels;
+      fg.count = split.count;
+      fg.areas = new Array(split.count + 1).fill(0);
+      for (let i = 0; i < n; i++) fg.areas[fg.labels[i]]++;
+      fg.areas[0] = 0;
+    }
 
     const colorWeight = o.colorWeight ?? 0;
     const joined = colorWeight > 0 && colors ? joinColor(field, colors, colorWeight) : field;

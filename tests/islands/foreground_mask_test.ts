@@ -43,20 +43,38 @@ Deno.test("the previous frame's foreground lets a faintly surprising object seed
   assert.equal(foregroundMask(obs, W, H, prior, { minArea: 4 }).count, 1);
 });
 
-Deno.test("shadows, specks, small parts and whitish flakes under precipitation are no foreground", () => {
+Deno.test("specks, small parts and whitish flakes under precipitation are no foreground", () => {
   const obs = observation((x, y) =>
-    inBox(x, y, 2, 2, 8, 14) || inBox(x, y, 20, 2, 26, 14) || inBox(x, y, 30, 20, 36, 28) ||
-      (x === 15 && y === 25) || inBox(x, y, 14, 4, 15, 5)
+    inBox(x, y, 2, 2, 8, 14) || inBox(x, y, 30, 20, 36, 28) || (x === 15 && y === 25) ||
+      inBox(x, y, 14, 4, 15, 5)
       ? 4
       : 0
   );
-  for (let y = 2; y <= 14; y++) for (let x = 20; x <= 26; x++) obs.shadow[y * W + x] = 1;
   for (let y = 20; y <= 28; y++) for (let x = 30; x <= 36; x++) obs.whitish[y * W + x] = 1;
   const dry = foregroundMask(obs, W, H, null, { minArea: 10 });
   assert.equal(dry.count, 2, "the object and the whitish one (no precipitation)");
   const wet = foregroundMask(obs, W, H, null, { minArea: 10, precipitation: true });
-  assert.equal(wet.count, 1, "only the object: shadow, speck, 2x2 part and flake are gone");
+  assert.equal(wet.count, 1, "only the object: speck, 2x2 part and flake are gone");
   assert.equal(wet.mask[8 * W + 5], 1);
+});
+
+Deno.test("a shadow is cut off the object casting it and joins nothing; a grey thing stays", () => {
+  // Two objects whose shadows (the lesser part of each region) meet between them, and a region
+  // that is all "shadow" (something dark and grey: fog makes people look so).
+  const obs = observation((x, y) =>
+    inBox(x, y, 2, 2, 8, 14) || inBox(x, y, 16, 2, 22, 14) || inBox(x, y, 9, 10, 15, 14) ||
+      inBox(x, y, 28, 16, 36, 28)
+      ? 4
+      : 0
+  );
+  for (let y = 10; y <= 14; y++) for (let x = 9; x <= 15; x++) obs.shadow[y * W + x] = 1;
+  for (let y = 16; y <= 28; y++) for (let x = 28; x <= 36; x++) obs.shadow[y * W + x] = 1;
+  const fg = foregroundMask(obs, W, H, null, { minArea: 10 });
+  assert.equal(fg.count, 3, "two objects kept apart, and the grey thing");
+  assert.equal(fg.mask[12 * W + 12], 0, "the shadow between them");
+  assert.notEqual(fg.labels[8 * W + 5], fg.labels[8 * W + 19]);
+  assert.equal(fg.mask[22 * W + 32], 1, "the all-shadow region");
+  assert.equal(foregroundMask(obs, W, H, null, { minArea: 10, shadows: false }).count, 2);
 });
 
 Deno.test("holes inside an object are filled; labels and areas agree", () => {
