@@ -50,13 +50,6 @@ export interface ForegroundOptions {
   /** Largest hole filled, as a share of the frame. @default {0.01} */
   maxHole?: number;
   /**
-   * It is snowing or raining: whitish pixels (see `SceneObservation.whitish`) seed nothing, so
-   * flakes alone never make foreground, while a person they fall in front of still does.
-   *
-   * @default {false}
-   */
-  precipitation?: boolean;
-  /**
    * Where the APM's feature surprise (`featureSurprise`, per pixel, in units of its frame
    * median) is at least this, the smoothed pixel surprise needed to seed falls to
    * `featureRelief * high`: two weak, independent signs of a thing (colour, texture) add up.
@@ -97,7 +90,9 @@ export function minForegroundArea(width: number, height: number): number {
  * const surprise = new Float32Array(100);
  * for (let y = 3; y < 7; y++) for (let x = 3; x < 7; x++) surprise[y * 10 + x] = 5;
  * const fg = foregroundMask(
- *   { surprise, smoothSurprise: surprise, shadow: new Uint8Array(100), whitish: new Uint8Array(100), contrast: 30 },
+ *   { surprise, smoothSurprise: surprise, shadow: new Uint8Array(100), whitish: new Uint8Array(100),
+ *     white: 0,
+ *     contrast: 30, },
  *   10,
  *   10,
  *   null,
@@ -116,7 +111,7 @@ export function foregroundMask(
   refine: ((mask: Uint8Array) => void) | null = null,
 ): Foreground {
   const n = width * height;
-  const { surprise, smoothSurprise, shadow, whitish } = observation;
+  const { surprise, smoothSurprise, shadow } = observation;
   if (
     surprise.length !== n || smoothSurprise.length !== n || shadow.length !== n ||
     (prior && prior.length !== n) || (featureSurprise && featureSurprise.length !== n)
@@ -133,7 +128,6 @@ export function foregroundMask(
     closeRadius = 1,
     minArea = minForegroundArea(width, height),
     maxHole = 0.01,
-    precipitation = false,
     featureLevel = 4,
     featureRelief = 0.6,
   } = options;
@@ -150,7 +144,6 @@ export function foregroundMask(
     // Outlines follow the raw surprise (sharp), interiors may follow the smoothed one.
     if (surprise[i] <= low && !interior[i]) continue;
     candidate[i] = 1;
-    if (precipitation && whitish[i]) continue;
     const seedAt = featureSurprise !== null && featureSurprise[i] >= featureLevel
       ? featureRelief * high
       : high;

@@ -48,7 +48,7 @@ export interface SceneIslandsOptions {
   temporalPrior?: boolean;
   /** Keep only foreground outlined in the frame; learn ghosts away. @default {true} */
   outlines?: boolean;
-  /** Detect snow and rain, and let whitish pixels seed nothing while it lasts. @default {true} */
+  /** Detect snow and rain, and take the white they add out of the residual. @default {true} */
   precipitation?: boolean;
   /** Use the APM's feature surprise where the caller gives it. @default {true} */
   featureSurprise?: boolean;
@@ -73,8 +73,11 @@ export interface SceneCut {
 /** Default {@linkcode SceneIslandsOptions.maxBackground}. */
 export const DEFAULT_MAX_BACKGROUND = 8;
 const DEFAULT_SCENE_CHANGE = 0.6;
-/** Share of the frame turning whitish above which it counts as snowing or raining. */
-const PRECIPITATION = 0.004;
+/**
+ * Share of the frame turning whiter above which it counts as snowing or raining: a shaking
+ * camera's textured scene stays under 3% (its edges flicker), snow 3 is about 20%.
+ */
+const PRECIPITATION = 0.05;
 /** Outline ratios (`SceneModel.outlineRatio`) of an object (at least) and a ghost (below). */
 const OBJECT_OUTLINE = 1.2;
 const GHOST_OUTLINE = 1 / 1.5;
@@ -108,6 +111,11 @@ export class SceneIslands {
     this.#model = new SceneModel(width, height, options.scene);
   }
 
+  /** Share of the frame turning whiter than usual, over about a second (see `precipitation`). */
+  get precipitationLevel(): number {
+    return this.#precipitation;
+  }
+
   /**
    * Cuts `frame` (`width * height * 3` bytes, rgb24). `field` is the APM's field on its
    * lattice; `colors` the frame's mean colour in each lattice cell (`[0, 1]`, 3 per cell), or
@@ -124,23 +132,17 @@ export class SceneIslands {
     const n = width * height;
     const model = this.#model;
     const o = this.#options;
-    const observation = model.observe(frame);
-    // Precipitation: the share of the frame turning whitish against the usual scene, over
-    // about a second. Dry scenes stay near 0 (a white shirt is a fraction of a percent).
-    let white = 0;
-    for (let i = 0; i < n; i++) {
-      if (observation.whitish[i] && observation.surprise[i] > 1) white++;
-    }
-    this.#precipitation += 0.1 * (white / n - this.#precipitation);
+    const raining = o.precipitation !== false && this.#precipitation > PRECIPITATION;
+    const observation = model.observe(frame, { precipitation: raining });
+    // Precipitation: the share of the frame turning whiter than usual, over about a second.
+    // Dry scenes stay low (a white shirt is a fraction of a percent).
+    this.#precipitation += 0.1 * (observation.white - this.#precipitation);
     const fg = foregroundMask(
       observation,
       width,
       height,
       o.temporalPrior === false ? null : this.#prior,
-      {
-        precipitation: o.precipitation !== false && this.#precipitation > PRECIPITATION,
-        ...o.foreground,
-      },
+      o.foreground,
       featureError && o.featureSurprise !== false
         ? featureSurprise(featureError, field.width, field.height, width, height)
         : null,

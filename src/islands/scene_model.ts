@@ -97,6 +97,8 @@ export interface SceneObservation {
    * channel: what snowflakes, rain streaks and glare add (and a white shirt over a dark wall).
    */
   whitish: Uint8Array;
+  /** Share of the frame turned whiter than usual by more than a few grey levels. */
+  white: number;
   /** The scene's running contrast (grey levels) the threshold was scaled by. */
   contrast: number;
 }
@@ -126,6 +128,8 @@ const SHADOW_SURPRISE = 0.5;
 const EXPLAIN_SHARE = 0.7;
 /** Passes of `explainNearby`, each testing the pixels the last one uncovered. */
 const EXPLAIN_PASSES = 3;
+/** White added beyond this many grey levels (in every channel) counts toward `white`. */
+const WHITE_LEVEL = 12;
 /** Share of the way the photometric fit moves toward each frame's own estimate. */
 const FIT_RATE = 0.3;
 /** Fewest background pixels a block needs for its own fit and statistics. */
@@ -240,9 +244,13 @@ export class SceneModel {
 
   /**
    * Compares `rgb` (`width * height * 3` bytes) with the usual scene. Call {@linkcode learn}
-   * with the frame's foreground after each observation.
+   * with the frame's foreground after each observation. With `precipitation` (it snows or
+   * rains: the caller decides, from `white`), the white added to a pixel is no surprise.
    */
-  observe(rgb: Uint8Array): SceneObservation {
+  observe(
+    rgb: Uint8Array,
+    { precipitation = false }: { precipitation?: boolean } = {},
+  ): SceneObservation {
     const { width, height } = this;
     const n = width * height;
     if (rgb.length !== n * 3) {
@@ -261,11 +269,28 @@ export class SceneModel {
       this.#mapped.set(frame);
       this.#residual.fill(0);
       this.#contrast = this.#blockStats().contrast;
-      return { surprise, smoothSurprise, shadow, whitish, contrast: this.#contrast };
+      return { surprise, smoothSurprise, shadow, whitish, white: 0, contrast: this.#contrast };
     }
     this.#fit();
     const mapped = this.#mapped, residual = this.#residual, rawNorm = this.#rawNorm;
     for (let i = 0; i < frame.length; i++) residual[i] = frame[i] - mapped[i];
+    let white = 0;
+    for (let i = 0, p = 0; i < n; i++, p += 3) {
+      // Whiter than usual in every channel alike: what snowflakes, rain streaks and glare add.
+      const dr = residual[p], dg = residual[p + 1], db = residual[p + 2];
+      const lo = Math.min(dr, dg, db), hi = Math.max(dr, dg, db);
+      if (lo > 0 && lo >= 0.6 * hi) {
+        whitish[i] = 1;
+        if (lo > WHITE_LEVEL) white++;
+        // While it snows or rains, the white added everywhere is weather, not surprise: it is
+        // taken out of the residual (what is left of a person under a flake still counts).
+        if (precipitation) {
+          residual[p] = dr - lo;
+          residual[p + 1] = dg - lo;
+          residual[p + 2] = db - lo;
+        }
+      }
+    }
     boxFilter(residual, this.#smoothed, this.#scratch, width, height, 3, 1);
     for (let i = 0, p = 0; i < n; i++, p += 3) {
       rawNorm[i] = Math.sqrt(
@@ -291,10 +316,6 @@ export class SceneModel {
       );
       surprise[i] = rawNorm[i] / rawThreshold;
       this.#threshold[i] = rawThreshold;
-      // Whiter than usual in every channel alike: what snowflakes, rain streaks and glare add.
-      const dr = residual[p], dg = residual[p + 1], db = residual[p + 2];
-      const lo = Math.min(dr, dg, db), hi = Math.max(dr, dg, db);
-      if (lo > 0 && lo >= 0.6 * hi) whitish[i] = 1;
       const smoothNorm = Math.sqrt(
         smoothed[p] * smoothed[p] + smoothed[p + 1] * smoothed[p + 1] +
           smoothed[p + 2] * smoothed[p + 2],
@@ -307,7 +328,14 @@ export class SceneModel {
       this.#smoothThreshold[i] = smoothThreshold;
     }
     this.#markShadows(shadow, surprise);
-    return { surprise, smoothSurprise, shadow, whitish, contrast: this.#contrast };
+    return {
+      surprise,
+      smoothSurprise,
+      shadow,
+      whitish,
+      white: white / n,
+      contrast: this.#contrast,
+    };
   }
 
   /**
@@ -638,7 +666,9 @@ export class SceneModel {
   } {
     const nb = this.#bx * this.#by;
     const mask = this.#fitMask, blockOf = this.#blockOf;
-    const frame = this.#frame, smoothed = this.#smoothed, rawNorm = this.#rawNorm;
+    // Contrast is the usual scene's (mapped onto the frame's photometry): snowflakes, rain and
+    // passers-by are in the frame, not in the scene, and must not raise the threshold.
+    const scene = this.#mapped, smoothed = this.#smoothed, rawNorm = this.#rawNorm;
     const rawHist = new Int32Array(nb * RESIDUAL_BINS);
     const smoothHist = new Int32Array(nb * RESIDUAL_BINS);
     const lumHist = new Int32Array(nb * 256);
@@ -648,7 +678,8 @@ export class SceneModel {
       if (!mask[i]) continue;
       const b = blockOf[i], p = i * 3;
       count[b]++;
-      lumHist[b * 256 + Math.round((frame[p] + frame[p + 1] + frame[p + 2]) / 3)]++;
+      const l = Math.round((scene[p] + scene[p + 1] + scene[p + 2]) / 3);
+      lumHist[b * 256 + Math.min(255, Math.max(0, l))]++;
       if (first) continue;
       const s = Math.sqrt(
         smoothed[p] * smoothed[p] + smoothed[p + 1] * smoothed[p + 1] +

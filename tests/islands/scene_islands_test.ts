@@ -131,3 +131,18 @@ Deno.test("what the usual scene explains nearby is cleared; a new object is not"
   assert.ok(shiftedAfter < 0.2 * shiftedBefore, `${shiftedAfter} of ${shiftedBefore} kept`);
   assert.ok(maskIoU(fg.mask, truth) > 0.8, `object IoU ${maskIoU(fg.mask, truth)}`);
 });
+
+Deno.test("it counts as snowing under snow 3, not in a clear scene seen by a shaking camera", () => {
+  const snow = (f: Uint8Array, i: number) => applyWeather(f, W, H, "snow", 3, { frameIndex: i });
+  const snowy = learnt(40, snow);
+  // A camera shaking by a pixel: the scene's edges flicker from frame to frame.
+  const shake = (f: Uint8Array, i: number) => {
+    if (i % 2 === 0) return f;
+    const out = f.slice();
+    for (let p = 3; p < f.length; p++) out[p] = f[p - 3];
+    return out;
+  };
+  const shaking = learnt(40, shake);
+  assert.ok(snowy.precipitationLevel > 0.05, `snow: ${snowy.precipitationLevel}`);
+  assert.ok(shaking.precipitationLevel < 0.05, `shake: ${shaking.precipitationLevel}`);
+});
