@@ -5,7 +5,8 @@
  * and under fog 3, snow 3 and night 3, scored at the source's resolution.
  *
  *   deno run -A bench/quality/semireal_run.ts [--sequences a,b] [--weathers clear,fog:3]
- *     [--peers mog2,felzenszwalb,slic] [--ablations true] [--json out/semireal.json]
+ *     [--peers mog2,felzenszwalb,slic] [--peers-from out/semireal.json] [--ablations true]
+ *     [--json out/semireal.json]
  *     [--dir out/semireal] [server options, e.g. --frame-size 640]
  *
  * - Sequences: every scored one (generated into `--dir` first when missing), 300 frames at
@@ -22,6 +23,8 @@
  *   islands, an unmatched object counting 0), recall at IoU 0.5, islands a frame, id switches
  *   per 100 frames (an object's dominant id changing between consecutive frames), and our
  *   engine's frames per second.
+ * - `--peers-from`: the peers' scores (and tuned parameters) of an earlier run's `--json`, taken
+ *   as they are instead of running the peers again (their results do not depend on our code).
  * - Ablations (`--ablations true`, clear and each weather, ours only): the scene cues switched
  *   off one at a time, in process on the same decoded frames (the field's background does not
  *   change object scores): the temporal prior, shadows, outline filtering, precipitation, the
@@ -55,7 +58,15 @@ import {
   SemirealTruth,
 } from "./semireal.ts";
 
-const OWN = ["--sequences", "--weathers", "--peers", "--ablations", "--json", "--dir"];
+const OWN = [
+  "--sequences",
+  "--weathers",
+  "--peers",
+  "--peers-from",
+  "--ablations",
+  "--json",
+  "--dir",
+];
 const [own, rest] = splitArgs(Deno.args, OWN);
 const { values } = parseArgs({
   args: own,
@@ -63,6 +74,7 @@ const { values } = parseArgs({
     sequences: { type: "string", default: SEMIREAL_SCORED.map((s) => s.name).join(",") },
     weathers: { type: "string", default: "clear,fog:3,snow:3,night:3" },
     peers: { type: "string", default: "mog2,felzenszwalb,slic" },
+    "peers-from": { type: "string", default: "" },
     ablations: { type: "string", default: "false" },
     json: { type: "string", default: "" },
     dir: { type: "string", default: "out/semireal" },
@@ -71,7 +83,18 @@ const { values } = parseArgs({
 const config = loadConfig(rest);
 const dir = values.dir!;
 const weathers = values.weathers!.split(",").filter((w) => w !== "");
-const peerNames = values.peers!.split(",").filter((p) => p !== "") as (PeerMethod | "mog2")[];
+// Peers' results from an earlier run's --json (they do not change with our code): reused, not
+// run again.
+const reused = values["peers-from"]
+  ? JSON.parse(await Deno.readTextFile(values["peers-from"])) as {
+    tuned: Record<string, Record<string, number>>;
+    results: Record<string, Record<string, Record<string, unknown>>>;
+  }
+  : null;
+const peerNames = (reused ? "" : values.peers!).split(",").filter((p) => p !== "") as (
+  | PeerMethod
+  | "mog2"
+)[];
 const wanted = values.sequences!.split(",").filter((s) => s !== "");
 
 /** Sequences on disk, generated first when missing. */
@@ -161,7 +184,7 @@ const { scored, tuning } = await sequences();
 const peers = peerNames.length ? await PeerSegmenters.start() : null;
 /** results[sequence][weather][method] */
 const results: Record<string, Record<string, Record<string, Scores>>> = {};
-const tuned: Record<string, Record<string, number>> = {};
+const tuned: Record<string, Record<string, number>> = reused?.tuned ?? {};
 try {
   // Peers: tuned on the tuning sequence, clear, then held fixed.
   if (peers) {
@@ -231,6 +254,9 @@ try {
       if (peers && peerNames.includes("mog2")) await peers.endSession(session);
       row.ours = ours.result();
       for (const m of peerNames) row[m] = others[m].result();
+      for (const [m, r] of Object.entries(reused?.results[name]?.[w] ?? {})) {
+        if (m !== "ours" && !m.startsWith("ablation")) row[m] = r as Scores;
+      }
       if (values.ablations === "true") {
         for (const [variant, options] of Object.entries(ABLATIONS)) {
           const keeper = scoreKeeper(seq);
