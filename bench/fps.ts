@@ -36,12 +36,12 @@ const stream = new StreamPipeline({
 const latencies: number[] = [];
 let received = 0;
 let measuring = false;
-const start = performance.now();
 stream.subscribe((msg) => {
   if (!measuring) return;
   received++;
-  // Age of the frame at delivery: from its place in the source's real-time schedule.
-  latencies.push((performance.now() - start) / 1000 - msg.pts);
+  // Age of the frame at delivery: from when it was read off the decoder (the pts schedule
+  // would also count the stream's start-up, which a file source's pts begins after).
+  latencies.push((performance.timeOrigin + performance.now() - msg.decodedAt) / 1000);
 });
 stream.start();
 while (stream.status().state === "starting") await new Promise((r) => setTimeout(r, 100));

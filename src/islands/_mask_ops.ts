@@ -10,6 +10,7 @@
  * with nothing set within `r` rows are skipped: foreground masks are mostly empty.
  */
 function windowCounts(mask: Uint8Array, width: number, height: number, r: number): Int32Array {
+  if (r === 1 && width > 1 && height > 1) return windowCounts3(mask, width, height);
   const rows = new Int32Array(width * height);
   const any = new Uint8Array(height);
   for (let y = 0; y < height; y++) {
@@ -44,6 +45,32 @@ function windowCounts(mask: Uint8Array, width: number, height: number, r: number
     if (drop >= 0 && any[drop]) {
       live--;
       for (let x = 0; x < width; x++) col[x] -= rows[drop * width + x];
+    }
+  }
+  return out;
+}
+
+/** `windowCounts` for the 3 x 3 window (open and close use it every frame): three taps a pass. */
+function windowCounts3(mask: Uint8Array, width: number, height: number): Int32Array {
+  const rows = new Int32Array(width * height);
+  const any = new Uint8Array(height);
+  for (let y = 0; y < height; y++) {
+    const o = y * width, last = o + width - 1;
+    let set = 0;
+    for (let i = o; i <= last; i++) set |= mask[i];
+    if (!set) continue;
+    any[y] = 1;
+    rows[o] = mask[o] + mask[o + 1];
+    for (let i = o + 1; i < last; i++) rows[i] = mask[i - 1] + mask[i] + mask[i + 1];
+    rows[last] = mask[last - 1] + mask[last];
+  }
+  const out = new Int32Array(width * height);
+  for (let y = 0; y < height; y++) {
+    const up = y > 0 && any[y - 1], here = any[y], down = y < height - 1 && any[y + 1];
+    if (!up && !here && !down) continue;
+    const o = y * width;
+    for (let i = o; i < o + width; i++) {
+      out[i] = (up ? rows[i - width] : 0) + (here ? rows[i] : 0) + (down ? rows[i + width] : 0);
     }
   }
   return out;

@@ -128,6 +128,9 @@ const SHADOW_SURPRISE = 0.5;
 const EXPLAIN_SHARE = 0.7;
 /** Passes of `explainNearby`, each testing the pixels the last one uncovered. */
 const EXPLAIN_PASSES = 3;
+/** How far away (pixels, along a row, a column or a diagonal) the usual scene may explain. */
+const EXPLAIN_RADII = [1, 2, 4, 6];
+const EXPLAIN_REACH = EXPLAIN_RADII[EXPLAIN_RADII.length - 1];
 /** White added beyond this many grey levels (in every channel) counts toward `white`. */
 const WHITE_LEVEL = 12;
 /** Share of the way the photometric fit moves toward each frame's own estimate. */
@@ -166,6 +169,8 @@ export class SceneModel {
   /** The raw and smoothed detection thresholds of each pixel in the last observed frame. */
   readonly #threshold: Float32Array;
   readonly #smoothThreshold: Float32Array;
+  /** explainNearby's buffers (frame and scene 3 x 3 means, filter scratch), made on first use. */
+  #explainScratch: Float32Array[] | null = null;
   readonly #bx: number;
   readonly #by: number;
   /** Per pixel: its block; per column: the two block columns around it and the weight between. */
@@ -433,13 +438,26 @@ export class SceneModel {
     const { width, height } = this;
     const n = width * height;
     const threshold = this.#smoothThreshold;
-    // 3 x 3 means: single pixels of a textured scene span every value, patches do not.
-    const scratch = new Float32Array(n * 3);
-    const frame = new Float32Array(n * 3), mapped = new Float32Array(n * 3);
-    boxFilter(this.#frame, frame, scratch, width, height, 3, 1);
-    boxFilter(this.#mapped, mapped, scratch, width, height, 3, 1);
+    let top = height, bottom = -1;
+    for (let i = 0; i < n; i++) {
+      if (mask[i]) {
+        top = Math.min(top, Math.floor(i / width));
+        bottom = Math.floor(i / width);
+      }
+    }
+    if (bottom < 0) return 0;
+    // 3 x 3 means: single pixels of a textured scene span every value, patches do not. Only
+    // over the rows the mask and its farthest offsets reach, plus one so that the band's own
+    // edge rows (averaged over two) are never read.
+    this.#explainScratch ??= [0, 1, 2].map(() => new Float32Array(n * 3));
+    const [frame, mapped, scratch] = this.#explainScratch;
+    const y0 = Math.max(0, top - EXPLAIN_REACH - 1);
+    const y1 = Math.min(height, bottom + EXPLAIN_REACH + 2);
+    const band = (a: Float32Array) => a.subarray(y0 * width * 3, y1 * width * 3);
+    boxFilter(band(this.#frame), band(frame), scratch, width, y1 - y0, 3, 1);
+    boxFilter(band(this.#mapped), band(mapped), scratch, width, y1 - y0, 3, 1);
     const offsets: [number, number][] = [];
-    for (const r of [1, 2, 4, 6]) {
+    for (const r of EXPLAIN_RADII) {
       for (
         const [dx, dy] of [[1, 0], [-1, 0], [0, 1], [0, -1], [1, 1], [-1, 1], [1, -1], [-1, -1]]
       ) {
@@ -450,7 +468,7 @@ export class SceneModel {
     let total = 0;
     for (let pass = 0; pass < EXPLAIN_PASSES; pass++) {
       const cleared: number[] = [];
-      for (let y = 0, i = 0; y < height; y++) {
+      for (let y = top, i = top * width; y <= bottom; y++) {
         for (let x = 0; x < width; x++, i++) {
           if (!mask[i]) continue;
           const p = i * 3;
