@@ -283,6 +283,10 @@ try {
         row["ablation: field islands only (--foreground false)"] = keeper.result();
       }
       (results[name] ??= {})[w] = row;
+      // Written as it goes: a run cut short keeps what it measured (and --peers-from can use it).
+      if (values.json) {
+        await Deno.writeTextFile(values.json, JSON.stringify({ tuned, results }, null, 2));
+      }
       console.error(
         `${name} ${WEATHER_LABEL(w)}: ours ${row.ours.objectMIoU.toFixed(3)}` +
           peerNames.map((m) => `, ${m} ${row[m].objectMIoU.toFixed(3)}`).join("") +
