@@ -28,7 +28,9 @@
  * - Ablations (`--ablations true`, clear and each weather, ours only): the scene cues switched
  *   off one at a time, in process on the same decoded frames (the field's background does not
  *   change object scores): the temporal prior, shadows, outline filtering, precipitation, the
- *   photometric fit and the contrast-relative threshold; and `--foreground false` through the
+ *   spatial explanation of ViBe, the splitting of merged things, the photometric fit and the
+ *   contrast-relative threshold (the APM's feature surprise is off in all of them: compare
+ *   "all cues" with ours); and `--foreground false` through the
  *   engine (islands of the field alone, the previous design).
  */
 import { parseArgs } from "node:util";
@@ -176,6 +178,8 @@ const ABLATIONS: Record<string, SceneIslandsOptions> = {
   "no shadow test": { foreground: { shadows: false } },
   "no outline test": { outlines: false },
   "no precipitation rule": { precipitation: false },
+  "no spatial explanation (explainNearby)": { explainNearby: false },
+  "no splitting of merged things": { splitMerged: false },
   "no photometric fit": { scene: { photometric: false } },
   "absolute threshold (no contrast term)": { scene: { contrastFactor: 0 } },
 };
