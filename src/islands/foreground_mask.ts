@@ -184,17 +184,7 @@ export function foregroundMask(
   }
   if (refine) {
     refine(mask);
-    mask = erode(
-      dilate(
-        dilate(erode(mask, width, height, openRadius), width, height, openRadius),
-        width,
-        height,
-        closeRadius,
-      ),
-      width,
-      height,
-      closeRadius,
-    );
+    mask = clean(mask);
     found = components(mask, width, height);
   }
   fillHoles(
