@@ -12,8 +12,8 @@
  *    high, lowers the seeding threshold too.
  * 3. Cast shadows (darker, with the usual chromaticity) are no foreground: regions are grown
  *    around them, so a shadow neither joins two things nor drags a ghost along. A region that
- *    is mostly "shadow" is something dark and grey instead (fog greys everything): it is kept
- *    whole, grown over its shadow pixels.
+ *    is largely "shadow" (over 40%) is something dark and grey instead (fog greys everything):
+ *    it is kept whole, grown over its shadow pixels.
  * 4. An opening removes specks (snowflakes, sparkle), a closing joins parts of one thing split
  *    by a thin gap; the caller's `refine` (the scene model's `explainNearby`) may clear pixels;
  *    holes are filled, and components under `minArea` pixels are dropped.
@@ -26,8 +26,13 @@ import type { SceneObservation } from "./scene_model.ts";
 
 /** A hole is filled when it is at most this share of the region around it. */
 const MAX_HOLE_SHARE = 0.25;
-/** Shadow pixels are cut off a region when they are at most this share of it. */
-const SHADOW_SHARE = 0.5;
+/**
+ * Shadow pixels are cut off a region when they are at most this share of it; a region more
+ * "shadow" than this is something dark and grey, kept whole. Chosen on the tuning sequence
+ * (clear, fog, snow): 0.3 and below cut real objects in clear weather, 0.5 cut objects that fog
+ * greys (about half of a fogged person's pixels pass the shadow test), 0.4 kept both.
+ */
+const SHADOW_SHARE = 0.4;
 
 /** Options of {@linkcode foregroundMask}. */
 export interface ForegroundOptions {
@@ -165,7 +170,7 @@ export function foregroundMask(
   let mask = clean(grow(candidate, seed, null, width, height));
   let found = components(mask, width, height);
   if (shadows) {
-    // A region that is mostly "shadow" is something dark and grey (fog makes everything so),
+    // A region that is largely "shadow" is something dark and grey (fog makes everything so),
     // not a shadow: it keeps its shadow pixels. Elsewhere the regions grown without shadows
     // count, so a shadow neither joins things nor drags a ghost along with an object.
     const dark = new Float64Array(found.count + 1);

@@ -72,6 +72,26 @@ Deno.test("a shadow is cut off the object casting it and joins nothing; a grey t
   assert.equal(foregroundMask(obs, W, H, null, { minArea: 10, shadows: false }).count, 2);
 });
 
+Deno.test("a fogged person, over 40% of it passing the shadow test, is kept whole", () => {
+  // Fog greys a person: about half of their pixels look like a shadow (darker, grey), scattered
+  // over the whole figure. Cutting them would shred the person into specks.
+  const obs = observation((x, y) => inBox(x, y, 28, 12, 36, 28) ? 4 : 0);
+  let flagged = 0;
+  for (let y = 12; y <= 26; y++) {
+    for (let x = 28; x <= 36; x++) {
+      if ((x + y) % 2 === 0) {
+        obs.shadow[y * W + x] = 1;
+        flagged++;
+      }
+    }
+  }
+  const share = flagged / (9 * 17);
+  assert.ok(share > 0.4 && share < 0.5, `share ${share}`);
+  const fg = foregroundMask(obs, W, H, null, { minArea: 10 });
+  assert.equal(fg.count, 1);
+  assert.ok(fg.areas[1] >= 0.9 * 9 * 17, `kept ${fg.areas[1]} of ${9 * 17} pixels`);
+});
+
 Deno.test("holes inside an object are filled; labels and areas agree", () => {
   const obs = observation((x, y) =>
     inBox(x, y, 5, 5, 20, 20) && !inBox(x, y, 10, 10, 13, 13) ? 3 : 0
