@@ -6,6 +6,8 @@
  *    regions that grow over pixels whose raw surprise is above `low` (so noise seeds nothing,
  *    and outlines are as sharp as the frame). A faint part of a person (a shirt close to the
  *    wall behind) is kept when it touches a clearly surprising part; faint noise alone is not.
+ *    Where noise swamps the raw surprise (the scene model's `noisy` pixels: night), the smoothed
+ *    surprise above `low`, less the pixel it spreads past an outline, stands in for it.
  * 2. Temporal prior: where the previous frame had foreground (grown by `priorGrowth` pixels to
  *    cover the motion since), `priorHigh` (below `high`) is enough to seed. A person who stops
  *    or who crosses a patch of their own colour stays whole. The APM's feature surprise, where
@@ -95,7 +97,8 @@ export function minForegroundArea(width: number, height: number): number {
  * const surprise = new Float32Array(100);
  * for (let y = 3; y < 7; y++) for (let x = 3; x < 7; x++) surprise[y * 10 + x] = 5;
  * const fg = foregroundMask(
- *   { surprise, smoothSurprise: surprise, shadow: new Uint8Array(100), whitish: new Uint8Array(100),
+ *   { surprise, smoothSurprise: surprise, noisy: new Uint8Array(100), shadow: new Uint8Array(100),
+ *     whitish: new Uint8Array(100),
  *     white: 0,
  *     contrast: 30, },
  *   10,
@@ -116,9 +119,10 @@ export function foregroundMask(
   refine: ((mask: Uint8Array) => void) | null = null,
 ): Foreground {
   const n = width * height;
-  const { surprise, smoothSurprise, shadow } = observation;
+  const { surprise, smoothSurprise, shadow, noisy } = observation;
   if (
     surprise.length !== n || smoothSurprise.length !== n || shadow.length !== n ||
+    noisy.length !== n ||
     (prior && prior.length !== n) || (featureSurprise && featureSurprise.length !== n)
   ) {
     throw new RangeError(`foregroundMask: maps must have ${width}x${height} entries`);
@@ -138,9 +142,10 @@ export function foregroundMask(
   } = options;
   const near = prior ? dilate(prior, width, height, priorGrowth) : null;
   // Smoothed surprise spreads an object's contrast one pixel beyond its outline; eroded by that
-  // pixel it marks interiors that noise hides from the raw test (night, sensor noise).
+  // pixel it marks interiors that noise hides from the raw test (night, sensor noise). Where the
+  // noise swamps the raw test altogether, it marks them down to `low`, as the raw test would.
   const smoothly = new Uint8Array(n);
-  for (let i = 0; i < n; i++) smoothly[i] = smoothSurprise[i] > high ? 1 : 0;
+  for (let i = 0; i < n; i++) smoothly[i] = smoothSurprise[i] > (noisy[i] ? low : high) ? 1 : 0;
   const interior = erode(smoothly, width, height, 1);
   const candidate = new Uint8Array(n);
   const seed = new Uint8Array(n);

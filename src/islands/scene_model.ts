@@ -88,6 +88,12 @@ export interface SceneObservation {
   /** The same on the 3 x 3 box-averaged residual, against the averaged noise. */
   smoothSurprise: Float32Array;
   /**
+   * Per pixel, 1 where its noise (times `noiseFactor`) is over three times the scene's running
+   * contrast: the raw residual cannot outline anything there (night, heavy sensor noise), only
+   * the averaged one can.
+   */
+  noisy: Uint8Array;
+  /**
    * Per pixel, 1 where the change could be a cast shadow: darker than usual by a plausible
    * factor, with the same chromaticity.
    */
@@ -119,6 +125,12 @@ const NOISE_FLOOR = 0.75;
 /** Residual histograms: bins of this many grey levels, up to `RESIDUAL_BINS` bins. */
 const RESIDUAL_BIN = 0.25;
 const RESIDUAL_BINS = 512;
+/**
+ * A pixel is `noisy` where its noise term is over this many times the scene's running contrast:
+ * chosen on the tuning sequence at night (1 to 10 gave it the same gain) as the largest, which
+ * leaves every clear scene but the noisiest, low-bitrate one as it was.
+ */
+const NOISY_CONTRAST = 3;
 /** Pixels less surprising than this are never foreground, so never tested for shadow. */
 const SHADOW_SURPRISE = 0.5;
 /**
@@ -267,6 +279,7 @@ export class SceneModel {
     const smoothSurprise = new Float32Array(n);
     const shadow = new Uint8Array(n);
     const whitish = new Uint8Array(n);
+    const noisy = new Uint8Array(n);
     this.#observed = true;
     this.#smoothSurprise = smoothSurprise;
     if (this.#frames === 0) {
@@ -274,7 +287,15 @@ export class SceneModel {
       this.#mapped.set(frame);
       this.#residual.fill(0);
       this.#contrast = this.#blockStats().contrast;
-      return { surprise, smoothSurprise, shadow, whitish, white: 0, contrast: this.#contrast };
+      return {
+        surprise,
+        smoothSurprise,
+        noisy,
+        shadow,
+        whitish,
+        white: 0,
+        contrast: this.#contrast,
+      };
     }
     this.#fit();
     const mapped = this.#mapped, residual = this.#residual, rawNorm = this.#rawNorm;
@@ -310,16 +331,16 @@ export class SceneModel {
       : this.#contrast + 0.1 * (stats.contrast - this.#contrast);
     const { noiseFactor, contrastFactor } = this.#o;
     const contrastTerm = contrastFactor * this.#contrast;
+    const noisyAbove = NOISY_CONTRAST * this.#contrast;
     const noise = this.#noise, smoothed = this.#smoothed;
     const rawAt = this.#interpolate(stats.raw, 1), smoothAt = this.#interpolate(stats.smooth, 1);
     for (let i = 0, p = 0; i < n; i++, p += 3) {
       const blockRaw = rawAt[i], blockSmooth = smoothAt[i];
       if (noise[i] < 0) noise[i] = blockRaw;
-      const rawThreshold = Math.max(
-        noiseFactor * Math.max(noise[i], blockRaw, NOISE_FLOOR),
-        contrastTerm,
-      );
+      const noiseTerm = noiseFactor * Math.max(noise[i], blockRaw, NOISE_FLOOR);
+      const rawThreshold = Math.max(noiseTerm, contrastTerm);
       surprise[i] = rawNorm[i] / rawThreshold;
+      noisy[i] = noiseTerm > noisyAbove ? 1 : 0;
       this.#threshold[i] = rawThreshold;
       const smoothNorm = Math.sqrt(
         smoothed[p] * smoothed[p] + smoothed[p + 1] * smoothed[p + 1] +
@@ -336,6 +357,7 @@ export class SceneModel {
     return {
       surprise,
       smoothSurprise,
+      noisy,
       shadow,
       whitish,
       white: white / n,

@@ -10,6 +10,7 @@ function observation(fill: (x: number, y: number) => number): SceneObservation {
   return {
     surprise,
     smoothSurprise: surprise.slice(),
+    noisy: new Uint8Array(W * H),
     shadow: new Uint8Array(W * H),
     whitish: new Uint8Array(W * H),
     white: 0,
@@ -90,6 +91,26 @@ Deno.test("a fogged person, over 40% of it passing the shadow test, is kept whol
   const fg = foregroundMask(obs, W, H, null, { minArea: 10 });
   assert.equal(fg.count, 1);
   assert.ok(fg.areas[1] >= 0.9 * 9 * 17, `kept ${fg.areas[1]} of ${9 * 17} pixels`);
+});
+
+Deno.test("where noise swamps the raw surprise, the smoothed one down to `low` gives the extent", () => {
+  // A thing at night: its raw surprise is lost in noise (0.3 everywhere), its 3 x 3 average is
+  // clearly surprising at the centre and faintly (between low and high) over the rest of it.
+  const obs = observation((x, y) => inBox(x, y, 10, 8, 21, 21) ? 0.3 : 0);
+  for (let y = 8; y <= 21; y++) {
+    for (let x = 10; x <= 21; x++) {
+      obs.smoothSurprise[y * W + x] = inBox(x, y, 14, 12, 17, 17) ? 1.5 : 0.85;
+    }
+  }
+  const quiet = foregroundMask(obs, W, H, null, { minArea: 4 });
+  const quietArea = quiet.areas.slice(1).reduce((a, b) => a + b, 0);
+  assert.ok(quietArea < 30, `without noise the raw test rules: ${quietArea} pixels`);
+  obs.noisy.fill(1);
+  const noisy = foregroundMask(obs, W, H, null, { minArea: 4 });
+  assert.equal(noisy.count, 1);
+  // The 12 x 14 thing less the pixel the average spreads past its outline: 10 x 12.
+  assert.ok(noisy.areas[1] >= 100, `kept ${noisy.areas[1]} pixels`);
+  assert.equal(noisy.mask[5 * W + 5], 0, "nothing outside it");
 });
 
 Deno.test("holes inside an object are filled; labels and areas agree", () => {
