@@ -280,22 +280,23 @@ export class SceneModel {
     const shadow = new Uint8Array(n);
     const whitish = new Uint8Array(n);
     const noisy = new Uint8Array(n);
+    const observation: SceneObservation = {
+      surprise,
+      smoothSurprise,
+      noisy,
+      shadow,
+      whitish,
+      white: 0,
+      contrast: 0,
+    };
     this.#observed = true;
     this.#smoothSurprise = smoothSurprise;
     if (this.#frames === 0) {
       this.#mean.set(frame);
       this.#mapped.set(frame);
       this.#residual.fill(0);
-      this.#contrast = this.#blockStats().contrast;
-      return {
-        surprise,
-        smoothSurprise,
-        noisy,
-        shadow,
-        whitish,
-        white: 0,
-        contrast: this.#contrast,
-      };
+      this.#contrast = observation.contrast = this.#blockStats().contrast;
+      return observation;
     }
     this.#fit();
     const mapped = this.#mapped, residual = this.#residual, rawNorm = this.#rawNorm;
@@ -354,15 +355,9 @@ export class SceneModel {
       this.#smoothThreshold[i] = smoothThreshold;
     }
     this.#markShadows(shadow, surprise);
-    return {
-      surprise,
-      smoothSurprise,
-      noisy,
-      shadow,
-      whitish,
-      white: white / n,
-      contrast: this.#contrast,
-    };
+    observation.white = white / n;
+    observation.contrast = this.#contrast;
+    return observation;
   }
 
   /**
