@@ -176,9 +176,39 @@ export const DEFAULT_APM_CONFIG: Readonly<ApmConfig> = Object.freeze({
   resetEveryFrame: false,
 });
 
+/**
+ * Largest value of each size option: an engine past these would not answer a frame in useful
+ * time or would exhaust memory, so they are refused where they are asked for, not when the
+ * stream fails. `locationsPerStep` is also bounded by `MAX_STEP_SIZE`.
+ */
+export const APM_LIMITS = Object.freeze({
+  grid: 128,
+  patch: 16,
+  posDim: 512,
+  hidden: 1024,
+  depth: 8,
+  featureDim: 1024,
+  rgbHidden: 1024,
+  locationsPerStep: 4096,
+  teacherEvery: 10_000,
+  teacherDim: 1024,
+  stepsPerFrame: 100,
+});
+
+/**
+ * Largest training step, as `hidden^2 * depth * locationsPerStep` (multiply-adds of the shared
+ * MLP's hidden layers for one step, the bulk of its cost): about 3 s of one CPU core. The
+ * defaults are 170 times under it. A stopped stream's engine stops between steps, so this also
+ * bounds how long it runs on after a stop.
+ */
+export const MAX_STEP_SIZE = 2 ** 31;
+
+/** The column module's input, `grid * patch` pixels a side, is at most this. */
+export const MAX_COLUMN_SIDE = 1024;
+
 /** Throws a clear error when a config cannot describe a working APM. */
 export function validateApmConfig(c: ApmConfig): void {
-  const positiveInts: (keyof ApmConfig)[] = [
+  const positiveInts = [
     "grid",
     "patch",
     "posDim",
@@ -188,12 +218,27 @@ export function validateApmConfig(c: ApmConfig): void {
     "rgbHidden",
     "locationsPerStep",
     "teacherEvery",
-  ];
+  ] as const;
   for (const k of positiveInts) {
     const v = c[k];
-    if (typeof v !== "number" || !Number.isInteger(v) || v < 1) {
-      throw new RangeError(`APM option ${k} must be a positive integer, got ${v}`);
+    if (typeof v !== "number" || !Number.isInteger(v) || v < 1 || v > APM_LIMITS[k]) {
+      throw new RangeError(
+        `APM option ${k} must be an integer from 1 to ${APM_LIMITS[k]}, got ${v}`,
+      );
     }
+  }
+  if (c.grid * c.patch > MAX_COLUMN_SIDE) {
+    throw new RangeError(
+      `APM options grid x patch (${c.grid} x ${c.patch}) must be at most ${MAX_COLUMN_SIDE} ` +
+        `pixels: lower grid or patch`,
+    );
+  }
+  if (c.hidden * c.hidden * c.depth * c.locationsPerStep > MAX_STEP_SIZE) {
+    throw new RangeError(
+      `APM options hidden^2 x depth x locationsPerStep (${c.hidden}^2 x ${c.depth} x ` +
+        `${c.locationsPerStep}) must be at most 2^31, one training step of about 3 s of a CPU ` +
+        `core: lower hidden, depth or locationsPerStep`,
+    );
   }
   if (
     !Number.isInteger(c.lattice) || (c.lattice !== 0 && (c.lattice < c.grid || c.lattice > 256))
@@ -217,9 +262,13 @@ export function validateApmConfig(c: ApmConfig): void {
   if (!(c.minIsland >= 0 && c.minIsland <= 0.5)) {
     throw new RangeError(`APM option minIsland must be in [0, 0.5], got ${c.minIsland}`);
   }
-  if (!Number.isInteger(c.stepsPerFrame) || c.stepsPerFrame < 0) {
+  if (
+    !Number.isInteger(c.stepsPerFrame) || c.stepsPerFrame < 0 ||
+    c.stepsPerFrame > APM_LIMITS.stepsPerFrame
+  ) {
     throw new RangeError(
-      `APM option stepsPerFrame must be an integer >= 0, got ${c.stepsPerFrame}`,
+      `APM option stepsPerFrame must be an integer from 0 to ${APM_LIMITS.stepsPerFrame}, ` +
+        `got ${c.stepsPerFrame}`,
     );
   }
   if (c.posDim % 4 !== 0) {
@@ -258,6 +307,12 @@ export function validateApmConfig(c: ApmConfig): void {
   }
   if (c.teacher !== "mobilenet_v2" && c.teacher !== "none") {
     throw new RangeError(`APM option teacher must be "mobilenet_v2" or "none", got ${c.teacher}`);
+  }
+  if (!Number.isInteger(c.teacherDim) || c.teacherDim < 0 || c.teacherDim > APM_LIMITS.teacherDim) {
+    throw new RangeError(
+      `APM option teacherDim must be 0 (the layer's own) or an integer up to ` +
+        `${APM_LIMITS.teacherDim}, got ${c.teacherDim}`,
+    );
   }
 }
 

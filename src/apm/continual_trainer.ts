@@ -206,12 +206,14 @@ function errorWeights(err: Float32Array, share: number, power: number): Float64A
  *
  * Guards against the collapse of long continual adaptation (CoTTA, Wang et al. 2022; RDumb,
  * Press et al. 2023): an EMA anchor of the weights, restored on divergence; a small stochastic
- * restore toward it every frame; extra steps on loss spikes.
+ * restore toward it every frame; extra steps on loss spikes. `stopped`, when given, is asked
+ * before each training step; once true, `step` throws "engine stopped".
  */
 export function createContinualTrainer(
   config: ApmConfig,
   teacher: Teacher | null,
   grid: Size = { width: config.grid, height: config.grid },
+  stopped: (() => boolean) | null = null,
 ): ContinualTrainer {
   const dim = teacher ? teacher.dim : config.featureDim;
   const shape = apmShape(config, dim, grid);
@@ -311,6 +313,7 @@ export function createContinualTrainer(
     let first: tf.Scalar | null = null;
     let last: tf.Scalar[] = [];
     for (let s = 0; s < count; s++) {
+      if (stopped?.()) throw new Error("engine stopped");
       const chosen = sampling
         ? sampleWeighted(sampling, batch, rand)
         : sampleIndices(perm, batch, rand);

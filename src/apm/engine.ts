@@ -100,8 +100,15 @@ export interface Engine {
   dispose(): void;
 }
 
-/** Starts an engine: backend, teacher (bundled weights, no network), fresh APM. */
-export async function createEngine({ apm, backend, frame }: EngineOptions): Promise<Engine> {
+/**
+ * Starts an engine: backend, teacher (bundled weights, no network), fresh APM. `stopped`, when
+ * given, is asked between training steps: once it says true, `process` rejects with "engine
+ * stopped" at the next step (a stopped stream's engine must not train on for minutes).
+ */
+export async function createEngine(
+  { apm, backend, frame }: EngineOptions,
+  stopped: (() => boolean) | null = null,
+): Promise<Engine> {
   validateApmConfig(apm);
   if (
     frame && !(Number.isInteger(frame.width) && Number.isInteger(frame.height) &&
@@ -116,7 +123,7 @@ export async function createEngine({ apm, backend, frame }: EngineOptions): Prom
     ? await loadMobileNetV2Teacher(apm.teacherLayer, apm.teacherDim)
     : null;
   const grid = gridSize(apm, frame);
-  const trainer = createContinualTrainer(apm, teacher, grid);
+  const trainer = createContinualTrainer(apm, teacher, grid, stopped);
   const { lattice } = trainer;
   // What the column module sees: the frame at whole patches per grid cell.
   const columnW = grid.width * apm.patch, columnH = grid.height * apm.patch;

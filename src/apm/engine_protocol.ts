@@ -10,7 +10,11 @@ import type { EngineInfo, EngineOptions } from "./engine.ts";
 
 /** Pipeline -> engine. */
 export type EngineRequest =
-  | { type: "init"; options: EngineOptions }
+  /**
+   * `stop`: a shared 4-byte flag the pipeline sets to 1 when it stops the engine; the engine
+   * checks it between training steps (see `EngineHost.terminate`).
+   */
+  | { type: "init"; options: EngineOptions; stop?: SharedArrayBuffer }
   | { type: "frame"; width: number; height: number; data: ArrayBuffer }
   /** The adapted weights, for a checkpoint. */
   | { type: "export" }

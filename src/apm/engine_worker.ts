@@ -42,7 +42,8 @@ self.onmessage = (e: MessageEvent<EngineRequest>) => {
 
 async function handle(req: EngineRequest): Promise<void> {
   if (req.type === "init") {
-    engine = await createEngine(req.options);
+    const stop = req.stop ? new Int32Array(req.stop) : null;
+    engine = await createEngine(req.options, stop ? () => Atomics.load(stop, 0) !== 0 : null);
     reply({ type: "ready", info: engine.info });
     return;
   }

@@ -13,6 +13,8 @@ export class EngineHost {
   #worker: Worker;
   #pending: { resolve: (r: EngineReply) => void; reject: (e: Error) => void } | null = null;
   #dead: Error | null = null;
+  /** Set to 1 on terminate: the engine leaves a frame between training steps (see there). */
+  #stop = new Int32Array(new SharedArrayBuffer(4));
 
   constructor() {
     this.#worker = new Worker(new URL("../apm/engine_worker.ts", import.meta.url), {
@@ -27,7 +29,11 @@ export class EngineHost {
 
   /** Loads the backend, teacher and model in the Worker. */
   async start(options: EngineOptions): Promise<EngineInfo> {
-    const r = await this.#request({ type: "init", options });
+    const r = await this.#request({
+      type: "init",
+      options,
+      stop: this.#stop.buffer as SharedArrayBuffer,
+    });
     if (r.type !== "ready") throw new Error(`engine failed to start: ${describe(r)}`);
     return r.info;
   }
@@ -57,8 +63,14 @@ export class EngineHost {
     if (r.type !== "imported") throw new Error(describe(r));
   }
 
-  /** Stops the Worker; a pending request rejects. Idempotent. */
+  /**
+   * Stops the Worker; a pending request rejects. Idempotent. Deno's `Worker.terminate` does not
+   * stop a Worker busy in a long synchronous run (denoland/deno PR #35657), which a frame's
+   * training is: the shared stop flag makes the engine end the frame at its next training step,
+   * and the terminated Worker then exits as it returns to its event loop.
+   */
   terminate(): void {
+    Atomics.store(this.#stop, 0, 1);
     this.#worker.terminate();
     this.#fail(new Error("engine stopped"));
   }

@@ -236,6 +236,26 @@ Deno.test({
         [await post({ source: "-i /etc/passwd" }), /Source/],
         [await post({ source: "/etc/hostname" }), /outside the media root/],
         [await post(undefined, JSON.stringify({ source: "x".repeat(70_000) })), /larger than/],
+        // Sizes an engine cannot work with are refused here, naming the limit, not left to fail.
+        [await post({ source: "synthetic:", options: { grid: 100000 } }), /grid .* 1 to 128/],
+        [await post({ source: "synthetic:", options: { hidden: 1e9 } }), /hidden .* 1 to 1024/],
+        [await post({ source: "synthetic:", options: { depth: 1000 } }), /depth .* 1 to 8/],
+        [
+          await post({ source: "synthetic:", options: { "steps-per-frame": 100000 } }),
+          /stepsPerFrame .* 0 to 100/,
+        ],
+        [
+          await post({ source: "synthetic:", options: { "locations-per-step": 1e6 } }),
+          /locationsPerStep .* 1 to 4096/,
+        ],
+        [
+          await post({
+            source: "synthetic:",
+            options: { hidden: 1024, "locations-per-step": 4096 },
+          }),
+          /at most 2\^31/,
+        ],
+        [await post({ source: "synthetic:", options: { grid: 128, patch: 16 } }), /at most 1024/],
       ];
       for (const [r, message] of cases) {
         assert.equal(r.status, 400, r.text);
