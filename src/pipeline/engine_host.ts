@@ -64,13 +64,21 @@ export class EngineHost {
   }
 
   /**
+   * Makes a frame in training end at its next step (its request rejects, "engine stopped"); the
+   * engine still answers `exportState`, so the last checkpoint can be written. For good.
+   */
+  cancel(): void {
+    Atomics.store(this.#stop, 0, 1);
+  }
+
+  /**
    * Stops the Worker; a pending request rejects. Idempotent. Deno's `Worker.terminate` does not
    * stop a Worker busy in a long synchronous run (denoland/deno PR #35657), which a frame's
    * training is: the shared stop flag makes the engine end the frame at its next training step,
    * and the terminated Worker then exits as it returns to its event loop.
    */
   terminate(): void {
-    Atomics.store(this.#stop, 0, 1);
+    this.cancel();
     this.#worker.terminate();
     this.#fail(new Error("engine stopped"));
   }

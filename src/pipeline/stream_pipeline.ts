@@ -280,8 +280,9 @@ export class StreamPipeline {
     if (this.#state === "starting" || this.#state === "running") this.#state = "stopped";
     this.#abort.abort(new Error("stream stopped"));
     await this.#source?.close();
-    // The run loop ends on its own, writing a last checkpoint; an engine stuck on a frame is
-    // not waited for long.
+    // A frame in training ends at its next step; the run loop then ends on its own, writing a
+    // last checkpoint. An engine stuck anyway is not waited for long.
+    this.#engine?.cancel();
     const timeout = new Promise((r) => setTimeout(r, STOP_GRACE_MS));
     await Promise.race([this.#done, timeout]);
     this.#engine?.terminate();
