@@ -84,10 +84,10 @@ const INCLUDES = new Set(["islands", "features", "frame"]);
 
 /** Parses one text message; throws a ProtocolError that says what is wrong. */
 export function parseClientMessage(text: string): ClientMessage {
-  if (text.length > MAX_CLIENT_MESSAGE_BYTES) {
+  if (utf8BytesOver(text, MAX_CLIENT_MESSAGE_BYTES)) {
     throw new ProtocolError(
       "message_too_large",
-      `messages are at most ${MAX_CLIENT_MESSAGE_BYTES} bytes; this one has ${text.length}`,
+      `messages are at most ${MAX_CLIENT_MESSAGE_BYTES} bytes of UTF-8; this one has more`,
     );
   }
   let msg: unknown;
@@ -221,4 +221,25 @@ function onlyFields(m: Record<string, unknown>, allowed: Set<string>) {
 
 function bad(message: string): ProtocolError {
   return new ProtocolError("bad_message", message);
+}
+
+/**
+ * Whether `text` takes more than `limit` bytes as UTF-8 (what the client sent), counted without
+ * encoding it and stopping past the limit: `text.length` counts UTF-16 units, so "€" (3 bytes)
+ * would count one.
+ */
+function utf8BytesOver(text: string, limit: number): boolean {
+  if (text.length > limit) return true; // every UTF-16 unit is at least one byte
+  let bytes = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x80) bytes += 1;
+    else if (c < 0x800) bytes += 2;
+    else if (c >= 0xd800 && c <= 0xdbff && (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      bytes += 4; // a surrogate pair: one code point of 4 bytes
+      i++;
+    } else bytes += 3;
+    if (bytes > limit) return true;
+  }
+  return false;
 }

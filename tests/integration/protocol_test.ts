@@ -204,6 +204,8 @@ Deno.test({
           /not subscribed/,
         ],
         [JSON.stringify({ type: "ping", pad: "x".repeat(20_000) }), "message_too_large", /16384/],
+        // 6,000 characters, 18,000 bytes of UTF-8: the limit is on what the client sent.
+        [JSON.stringify({ type: "ping", pad: "€".repeat(6_000) }), "message_too_large", /16384/],
         [new Uint8Array([1, 2, 3]), "binary_not_accepted", /JSON text/],
       ];
       for (const [data, code, message] of cases) {

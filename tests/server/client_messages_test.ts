@@ -42,3 +42,20 @@ Deno.test("resolution: grid (the default), frame, source or a size of 1..2048 a 
     );
   }
 });
+
+Deno.test("the message limit counts UTF-8 bytes, as the client sent them", () => {
+  // A ping has no "pad": under the limit the message is refused for that, not for its size.
+  const code = (pad: string) => {
+    try {
+      parseClientMessage(JSON.stringify({ type: "ping", pad }));
+      return "accepted";
+    } catch (e) {
+      return e instanceof ProtocolError ? e.code : String(e);
+    }
+  };
+  // {"type":"ping","pad":""} is 24 bytes; 16,384 in all is the largest message that passes.
+  assert.equal(code("€".repeat(5453) + "x"), "bad_message"); // 16,359 + 1 + 24 bytes
+  assert.equal(code("€".repeat(5454)), "message_too_large"); // 16,386 bytes, 5,478 characters
+  assert.equal(code("😀".repeat(4090)), "bad_message"); // 4 bytes, 2 UTF-16 units each
+  assert.equal(code("😀".repeat(4091)), "message_too_large");
+});
