@@ -56,7 +56,8 @@ export const HTTP_RECONNECT_DELAY_MAX_S = 5;
  * Builds ffmpeg's input arguments for `descriptor`.
  *
  * - file: `-stream_loop -1` when looping; protocols `file`.
- * - rtsp: `-rtsp_transport tcp|udp -timeout <µs> -fflags nobuffer -flags low_delay`;
+ * - rtsp: `-rtsp_transport tcp|udp -timeout <µs> -fflags nobuffer -flags low_delay
+ *   -analyzeduration 500000`;
  *   protocols `tcp` (+`udp,rtp` for UDP, +`tls` for rtsps, +`srtp` for rtsps over UDP).
  * - http: `-reconnect 1 -reconnect_streamed 1 -reconnect_delay_max 5 -rw_timeout <µs>`;
  *   protocols `http,https,tcp,tls,crypto` (HLS playlists may switch scheme and use AES keys).
@@ -69,7 +70,8 @@ export const HTTP_RECONNECT_DELAY_MAX_S = 5;
  * ```ts
  * ffmpegInputArgs({ kind: "rtsp", url: "rtsp://cam/live", transport: "tcp" });
  * // { input: "rtsp://cam/live", protocolWhitelist: "tcp", inputOptions: ["-rtsp_transport",
- * //   "tcp", "-timeout", "5000000", "-fflags", "nobuffer", "-flags", "low_delay"] }
+ * //   "tcp", "-timeout", "5000000", "-fflags", "nobuffer", "-flags", "low_delay",
+ * //   "-analyzeduration", "500000"] }
  * ffmpegInputArgs(
  *   { kind: "webcam", platform: "linux", device: "/dev/video0", fps: 30 },
  *   { platform: "linux" },
@@ -132,6 +134,10 @@ function rtspInput({ url, transport }: RtspSourceDescriptor, timeoutUs: string):
       "nobuffer",
       "-flags",
       "low_delay",
+      // The SDP describes the stream; ffmpeg's default 5 s of analysis held the first frame
+      // back 2-3 s after every (re)connect. Half a second is several frames at any camera rate.
+      "-analyzeduration",
+      "500000",
     ],
     protocolWhitelist: protocols.join(","),
   };

@@ -8,6 +8,7 @@ import type { FrameSource } from "./frame.ts";
 import { DEFAULT_FILE_FPS, FileSource } from "./file_source.ts";
 import { ffmpegInputArgs } from "./ffmpeg_input.ts";
 import { parseSourceUri, redactUri, type SourceDescriptor } from "./source_uri.ts";
+import { reachabilityProbe } from "./reachability.ts";
 import { SupervisedSource } from "./supervised_source.ts";
 import { SyntheticSource } from "./synthetic_source.ts";
 
@@ -84,10 +85,12 @@ export function openSource(
     case "rtsp":
     case "http":
     case "webcam": {
-      // Cameras drop, reboot and stall: a supervisor reopens them with backoff, for ever.
+      // Cameras drop, reboot and stall: a supervisor reopens them with backoff, for ever,
+      // probing them cheaply meanwhile so that one that comes back is reopened at once.
       return new SupervisedSource({
         live: true,
         stallTimeoutMs,
+        probe: reachabilityProbe(descriptor),
         open: () => openUnsupervised(uri, { width, height, fps }),
       });
     }

@@ -7,7 +7,8 @@
  * `ffmpeg_input.ts`), with a timeout. A file that cannot be probed is an error at once. A live
  * source (camera, network stream) that does not answer is retried with the same backoff as the
  * supervisor's reconnects (`backoff.ts`), for as long as it takes: a camera that is down when the
- * server starts is waited for, not given up on.
+ * server starts is waited for, not given up on. Meanwhile it is probed cheaply every second
+ * (`reachability.ts`), and probed with ffprobe again as soon as it answers.
  *
  * @module
  */
@@ -17,12 +18,16 @@ import { DEFAULT_PROBE_TIMEOUT_MS, probeVideo } from "./ffmpeg.ts";
 import { ffmpegInputArgs } from "./ffmpeg_input.ts";
 import { SourceError } from "./frame.ts";
 import { displaySize, type FrameSize } from "./frame_geometry.ts";
+import { reachabilityProbe, waitToRetry } from "./reachability.ts";
 import { parseSourceUri, redactUri, type SourceDescriptor } from "./source_uri.ts";
 
 /** Where a probe stands, for a stream's status while it waits for its source. */
 export interface ProbeProgress {
-  /** `starting`: a probe is running; `backing-off`: waiting before the next one. */
-  state: "starting" | "backing-off";
+  /**
+   * `starting`: a probe is running; `backing-off`: waiting before the next one; `unreachable`:
+   * the source does not even answer a connection (see `reachability.ts`), no ffprobe runs.
+   */
+  state: "starting" | "backing-off" | "unreachable";
   /** Probes that failed so far. */
   failures: number;
   /** Why the last one failed (credentials redacted); null before any failure. */
@@ -88,6 +93,11 @@ export async function probeSourceSize(
   const shown = redactUri(uri);
   const live = isLiveSource(descriptor);
   const progress: ProbeProgress = { state: "starting", failures: 0, lastError: null };
+  const reachable = live && retryLive ? reachabilityProbe(descriptor) : null;
+  const stopped = new Promise<void>((resolve) => {
+    if (signal?.aborted) resolve();
+    signal?.addEventListener("abort", () => resolve(), { once: true });
+  });
   for (let attempt = 0;; attempt++) {
     signal?.throwIfAborted();
     onProgress?.({ ...progress, state: "starting" });
@@ -108,25 +118,14 @@ export async function probeSourceSize(
       progress.lastError = reason;
     }
     onProgress?.({ ...progress, state: "backing-off" });
-    await sleep(backoffDelay(attempt, random, backoff), signal);
+    // Probed cheaply meanwhile: no ffprobe while it is down, the next one as soon as it is up.
+    const outcome = await waitToRetry({
+      delayMs: backoffDelay(attempt, random, backoff),
+      probe: reachable,
+      stopped,
+      onReachable: (up) => onProgress?.({ ...progress, state: up ? "backing-off" : "unreachable" }),
+    });
+    signal?.throwIfAborted();
+    if (outcome === "back") attempt = -1; // back after being down: the shortest delay again
   }
-}
-
-/** Waits `ms`, or rejects with the signal's reason once it aborts. */
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const done = () => {
-      clearTimeout(timer);
-      signal?.removeEventListener("abort", abort);
-    };
-    const timer = setTimeout(() => {
-      done();
-      resolve();
-    }, ms);
-    const abort = () => {
-      done();
-      reject(signal!.reason);
-    };
-    signal?.addEventListener("abort", abort, { once: true });
-  });
 }

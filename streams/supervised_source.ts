@@ -8,29 +8,38 @@
  * ```
  * starting ──first frame──▶ running
  *    │  ▲                      │
- *    │  └──── backoff over ────┼──── backing-off ◀── live: error, end of stream, stalled
- *    │                         │
- *    └─────────────────────────┴──▶ failed   (file error, or open() throws)
+ *    │  ├──── backoff over ────┼──── backing-off ◀── live: error, end of stream
+ *    │  ├──── backoff over ────┼──── stalled     ◀── live: no frame for stallTimeoutMs
+ *    │  └──── answers again ───┴──── unreachable ◀── the probe finds it down while waiting
+ *    │
+ *    └────────────────────────────▶ failed   (file error, or open() throws)
  *                                   stopped  (file ended, or close())
  * ```
  *
- * `stalled` is passed through on the way to `backing-off` when no frame came for
- * `stallTimeoutMs`. The supervisor is pull-driven like every source: it watches, fails over and
- * reconnects while a consumer's `next()` is pending, which is when a stall matters.
+ * While it waits to reopen a live source, the supervisor probes it (`probe`, a connection or an
+ * RTSP `OPTIONS`: `reachability.ts`) every `probeIntervalMs`: a source that is down is not
+ * reopened until it answers (no ffmpeg start per retry; the state says `unreachable`), and one
+ * that answers again after being down is reopened at once with the backoff reset, so a camera
+ * that comes back gives frames within seconds, however often it dropped before. The supervisor
+ * is pull-driven like every source: it watches, fails over and reconnects while a consumer's
+ * `next()` is pending, which is when a stall matters.
  *
  * @module
  */
 
 import { backoffDelay, type BackoffOptions } from "./backoff.ts";
 import { type Frame, type FrameSource, SourceError, type SourceStats } from "./frame.ts";
+import { type ReachabilityProbe, waitToRetry } from "./reachability.ts";
 
 /**
  * Where a supervised source is in its lifecycle.
  *
  * - `starting`: the inner source is (re)opened and has not delivered a frame yet.
  * - `running`: the inner source has delivered at least one frame.
- * - `stalled`: no frame for `stallTimeoutMs`; the inner source is being closed.
- * - `backing-off`: live only, waiting before the next reopen.
+ * - `stalled`: no frame came for `stallTimeoutMs` though the source was open; it was closed
+ *   and waits (backoff) to be reopened.
+ * - `backing-off`: live only, waiting before the next reopen after an error or an end.
+ * - `unreachable`: live only, the source does not answer its probe; reopened once it does.
  * - `stopped`: `close()` was called, or a file ended. Final.
  * - `failed`: a file failed, or `open()` threw. Final; `next()` rejects with the error.
  */
@@ -39,6 +48,7 @@ export type SupervisedState =
   | "running"
   | "stalled"
   | "backing-off"
+  | "unreachable"
   | "stopped"
   | "failed";
 
@@ -74,6 +84,13 @@ export interface SupervisedSourceOptions {
    * delivers a frame and dies each time keeps backing off further instead of hammering.
    */
   healthyAfterMs?: number;
+  /**
+   * Live only: asks whether the source answers (`reachabilityProbe`), while waiting to reopen
+   * it (see the module doc). Absent: the backoff alone decides when to reopen.
+   */
+  probe?: ReachabilityProbe | null;
+  /** How often `probe` is asked while waiting, ms. @default {1000} */
+  probeIntervalMs?: number;
   /** Called on every state change, synchronously. */
   onState?: (state: SupervisedState) => void;
 }
@@ -115,6 +132,8 @@ export class SupervisedSource implements FrameSource {
   readonly #random: () => number;
   readonly #healthyAfterMs: number;
   readonly #onState?: (state: SupervisedState) => void;
+  readonly #probe: ReachabilityProbe | null;
+  readonly #probeIntervalMs: number;
   readonly #startedAt = performance.now();
 
   #state: SupervisedState = "starting";
@@ -151,6 +170,8 @@ export class SupervisedSource implements FrameSource {
       backoff = {},
       random = Math.random,
       healthyAfterMs = 30_000,
+      probe = null,
+      probeIntervalMs = 1000,
       onState,
     }: SupervisedSourceOptions,
   ) {
@@ -161,6 +182,8 @@ export class SupervisedSource implements FrameSource {
     this.#random = random;
     this.#healthyAfterMs = healthyAfterMs;
     this.#onState = onState;
+    this.#probe = live ? probe : null;
+    this.#probeIntervalMs = probeIntervalMs;
     this.#onState?.("starting");
     this.#openInner();
     this.displayUri = this.#inner?.displayUri ?? "(source failed to open)";
@@ -268,26 +291,32 @@ export class SupervisedSource implements FrameSource {
     this.#lastFrameAt = now;
     this.#firstFrameAt ??= now;
     if (now - this.#firstFrameAt >= this.#healthyAfterMs) this.#attempt = 0;
-    if (this.#state === "starting") this.#setState("running");
+    if (this.#state !== "running") this.#setState("running");
     const pts = this.#ptsOffset + frame.pts;
     if (pts > this.#lastPts && this.#lastPts > -Infinity) this.#ptsStep = pts - this.#lastPts;
     this.#lastPts = pts;
     return { ...frame, index: this.#decodedBefore + frame.index, pts };
   }
 
-  /** Closes the inner source, backs off, reopens it; returns early on `close()`. */
+  /**
+   * Closes the inner source, waits (backoff, and the probe: see the module doc), reopens it;
+   * returns early on `close()`. After a stall the state stays `stalled` while it waits.
+   */
   async #restart(): Promise<void> {
     await this.#closeInner();
     if (this.#closing) return;
-    this.#setState("backing-off");
-    const delay = backoffDelay(this.#attempt++, this.#random, this.#backoff);
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    await Promise.race([
-      new Promise<void>((resolve) => (timer = setTimeout(resolve, delay))),
-      this.#closed,
-    ]);
-    clearTimeout(timer);
-    if (this.#closing) return;
+    const waiting = this.#state === "stalled" ? "stalled" : "backing-off";
+    this.#setState(waiting);
+    const outcome = await waitToRetry({
+      delayMs: backoffDelay(this.#attempt++, this.#random, this.#backoff),
+      probe: this.#probe,
+      probeIntervalMs: this.#probeIntervalMs,
+      stopped: this.#closed,
+      onReachable: (up) => this.#setState(up ? waiting : "unreachable"),
+    });
+    if (outcome === "stopped" || this.#closing) return;
+    // It was down and came back: a fresh start, not the next of a series of failures.
+    if (outcome === "back") this.#attempt = 0;
     this.#restarts++;
     this.#setState("starting");
     this.#openInner();
