@@ -12,6 +12,7 @@ import {
   ProtocolError,
   type SubscriptionOptions,
 } from "./client_messages.ts";
+import { EncodingBudget } from "./encoding_budget.ts";
 import { FrameEncoder } from "./map_encoder.ts";
 import { SubscriberSocket } from "./subscriber_socket.ts";
 
@@ -37,6 +38,8 @@ export class IslandHub {
   #stats = new Map<string, { mapsSent: number; mapsDropped: number; bytesSent: number }>();
   #registry: StreamRegistry;
   #opts: HubOptions;
+  /** One for every stream: their encodings share the main thread. */
+  #budget = new EncodingBudget();
 
   constructor(
     registry: StreamRegistry,
@@ -131,7 +134,7 @@ export class IslandHub {
 
   #fanOut(frame: PublishedFrame) {
     if (this.#sockets.size === 0) return;
-    const encoder = new FrameEncoder(frame);
+    const encoder = new FrameEncoder(frame, this.#budget);
     for (const s of this.#sockets) {
       try {
         s.offer(encoder);

@@ -3,6 +3,10 @@
  * labels, JPEG, serialised text or bytes) is computed once per frame per distinct option set, so
  * 200 subscribers with the same options cost one encoding; only `sub` and `dropped` differ.
  *
+ * Sizes are capped where more pixels would add nothing: labels asked at an explicit size are
+ * fitted within the source's own resolution (and `MAX_OUTPUT_SIDE`), the frame's JPEG within the
+ * working frame the engine saw. Heavy option sets share the `EncodingBudget`.
+ *
  * @module
  */
 import type { PublishedFrame } from "../pipeline/stream_pipeline.ts";
@@ -11,6 +15,7 @@ import { prepareJsonMap } from "../islands/wire_json.ts";
 import { prepareBinaryMap } from "../islands/wire_binary.ts";
 import type { WireMap } from "../islands/wire_json.ts";
 import { MAX_OUTPUT_SIDE, type SubscriptionOptions } from "./client_messages.ts";
+import type { EncodingBudget } from "./encoding_budget.ts";
 import { encodeJpeg } from "./image/jpeg.ts";
 import { resizeRgb } from "./image/resize.ts";
 
@@ -23,9 +28,27 @@ export class FrameEncoder {
   #renders = new Map<string, RenderMap>();
   #maps = new Map<string, ResampledMap>();
   #jpegs = new Map<string, { width: number; height: number; data: Uint8Array }>();
+  #budget: EncodingBudget | null;
+  /** Whether each option set is encoded for this frame, decided once for all its subscribers. */
+  #admitted = new Map<string, boolean>();
 
-  constructor(frame: PublishedFrame) {
+  constructor(frame: PublishedFrame, budget: EncodingBudget | null = null) {
     this.frame = frame;
+    this.#budget = budget;
+  }
+
+  /**
+   * Whether maps with these options are sent for this frame (the `EncodingBudget`'s say; always
+   * without a budget). The same answer for every subscriber with the same options.
+   */
+  admits(o: SubscriptionOptions): boolean {
+    const key = this.#budgetKey(o);
+    let ok = this.#admitted.get(key);
+    if (ok === undefined) {
+      ok = this.#budget ? this.#budget.admits(key, performance.now()) : true;
+      this.#admitted.set(key, ok);
+    }
+    return ok;
   }
 
   /** The renderer for these options (built on first use). */
@@ -33,11 +56,19 @@ export class FrameEncoder {
     const key = optionsKey(o);
     let render = this.#renders.get(key);
     if (!render) {
+      const t0 = performance.now();
       const wire = this.#wireMap(o);
       render = o.format === "binary" ? prepareBinaryMap(wire, o.rle) : prepareJsonMap(wire);
       this.#renders.set(key, render);
+      const t1 = performance.now();
+      this.#budget?.spent(this.#budgetKey(o), t1 - t0, t1);
     }
     return render;
+  }
+
+  /** A kind of map for the budget: its options on this stream (streams differ in size). */
+  #budgetKey(o: SubscriptionOptions): string {
+    return `${this.frame.stream}|${optionsKey(o)}`;
   }
 
   #wireMap(o: SubscriptionOptions): WireMap {
@@ -60,14 +91,18 @@ export class FrameEncoder {
       wire.features = { width: f.width, height: f.height, rgb: f.featureColors };
     }
     if (o.include.includes("frame")) {
-      wire.frameJpeg = this.#jpeg(o.frameSize ?? f.image, o.frameQuality);
+      // The working frame is all there is: a larger JPEG would be an upscaled copy.
+      const size = o.frameSize ? fitInside(o.frameSize, f.image) : f.image;
+      wire.frameJpeg = this.#jpeg(size, o.frameQuality);
     }
     return wire;
   }
 
   /** Labels and summaries at a resolution, once per size whatever names it. */
-  #mapAt(resolution: SubscriptionOptions["resolution"]): ResampledMap {
+  #mapAt(asked: SubscriptionOptions["resolution"]): ResampledMap {
     const opts = { maxSide: MAX_OUTPUT_SIDE };
+    // Labels finer than the source's own pixels would be an upscaled copy.
+    const resolution = typeof asked === "string" ? asked : fitInside(asked, this.frame.source);
     const { width, height } = labelSize(this.frame, resolution, opts);
     const key = `${width}x${height}`;
     let map = this.#maps.get(key);
@@ -95,6 +130,22 @@ export class FrameEncoder {
     }
     return jpeg;
   }
+}
+
+/**
+ * `size`, scaled down (aspect kept, sides at least 1) to fit inside `bound` when it does not;
+ * as it is otherwise.
+ */
+function fitInside(
+  size: { width: number; height: number },
+  bound: { width: number; height: number },
+): { width: number; height: number } {
+  const scale = Math.min(1, bound.width / size.width, bound.height / size.height);
+  if (scale === 1) return size;
+  return {
+    width: Math.max(1, Math.round(size.width * scale)),
+    height: Math.max(1, Math.round(size.height * scale)),
+  };
 }
 
 /** Options that change the bytes (maxFps does not). */

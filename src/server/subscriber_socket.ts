@@ -141,6 +141,9 @@ export class SubscriberSocket {
     const maxFps = sub.options.maxFps;
     // A 10% slack keeps a 5 fps subscription of a 5 fps stream from skipping on timing jitter.
     if (maxFps !== null && now - sub.lastAcceptedAt < 900 / maxFps) return;
+    // Heavy option sets share the server's encoding budget: skipped, not queued, when it is
+    // spent (fewer maps a second for them; nobody else slows down).
+    if (!encoder.admits(sub.options)) return;
     sub.lastAcceptedAt = now;
     if (this.#queue.length >= this.#opts.queueSize) {
       const oldest = this.#queue.shift()!;

@@ -10,6 +10,7 @@ import {
   DEFAULT_SUBSCRIPTION,
   type SubscriptionOptions,
 } from "../../src/server/client_messages.ts";
+import { EncodingBudget } from "../../src/server/encoding_budget.ts";
 import { FrameEncoder } from "../../src/server/map_encoder.ts";
 
 /** A 16:9 frame: lattice 16x9 (left half island 1, right half 2), working frame 64x36. */
@@ -66,4 +67,51 @@ Deno.test("frame and source over 2048 a side come scaled down to fit, aspect kep
   const out = encoder.renderer(opts({ resolution: "source", format: "binary" }))(1, 0);
   const m = decodeBinaryMap(out as Uint8Array);
   assert.deepEqual([m.width, m.height], [2048, 1152]);
+});
+
+Deno.test("sizes past the source's pixels are capped: labels at the source, the JPEG at the frame", () => {
+  const encoder = new FrameEncoder(published({ width: 320, height: 180 }));
+  const heavy = opts({
+    resolution: { width: 2048, height: 2048 },
+    include: ["islands", "features", "frame"],
+    frameSize: { width: 2048, height: 2048 },
+    frameQuality: 100,
+    format: "binary",
+  });
+  const m = decodeBinaryMap(encoder.renderer(heavy)(1, 0) as Uint8Array);
+  // A square asked of a 16:9 source: fitted inside 320x180, the asked aspect kept.
+  assert.deepEqual([m.width, m.height], [180, 180]);
+  assert.deepEqual([m.frameJpeg?.width, m.frameJpeg?.height], [36, 36], "inside the 64x36 frame");
+  // Sizes within the source are as asked.
+  const small = opts({ resolution: { width: 100, height: 50 }, format: "binary" });
+  const s = decodeBinaryMap(encoder.renderer(small)(1, 0) as Uint8Array);
+  assert.deepEqual([s.width, s.height], [100, 50]);
+});
+
+Deno.test("the encoding budget holds costly option sets back, in equal parts, never cheap ones", () => {
+  const budget = new EncodingBudget({ share: 0.1, cheapMs: 5 });
+  // A costly kind (50 ms an encoding), alone: it may take 10% of the time.
+  assert.equal(budget.admits("heavy", 0), true, "unknown kinds are measured once");
+  budget.spent("heavy", 50, 50);
+  assert.equal(budget.admits("heavy", 100), false);
+  assert.equal(budget.admits("heavy", 499), false);
+  assert.equal(budget.admits("heavy", 501), true, "50 ms is 10% of 500 ms");
+  // A second costly kind: each gets half the budget, so neither starves the other.
+  budget.spent("other", 50, 600);
+  assert.equal(budget.admits("other", 1099), false);
+  assert.equal(budget.admits("other", 1601), true, "two kinds: 50 ms every 1000 ms each");
+  assert.equal(budget.admits("heavy", 601), true, "the first kind's wait is its own");
+  // A cheap kind passes whatever the rest spends.
+  budget.spent("cheap", 2, 602);
+  assert.equal(budget.admits("cheap", 603), true);
+  // Through a frame encoder: every subscriber with the same options gets the same answer.
+  const frame = published({ width: 320, height: 180 });
+  const shared = new EncodingBudget({ share: 0.1, cheapMs: 0 });
+  const first = new FrameEncoder(frame, shared);
+  const o = opts({ resolution: "source", format: "json" });
+  assert.equal(first.admits(o), true);
+  first.renderer(o); // measured: some time, of which it may use 10%
+  assert.equal(first.admits(o), true, "the same frame's other subscribers are not cut off");
+  const next = new FrameEncoder(frame, shared);
+  assert.equal(next.admits(o), false, "the next frame waits for its part of the budget");
 });
