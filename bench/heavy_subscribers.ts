@@ -11,6 +11,7 @@
  * The subscribers run in this process, on the same machine (they only count bytes).
  */
 import { parseArgs } from "node:util";
+import { startBenchServer } from "./_server.ts";
 import { splitArgs } from "./_split_args.ts";
 
 const [own, rest] = splitArgs(Deno.args, ["--heavy", "--seconds", "--warmup"]);
@@ -24,23 +25,7 @@ const { values } = parseArgs({
 });
 const heavy = +values.heavy!, seconds = +values.seconds!, warmup = +values.warmup!;
 
-const main = new URL("../src/main.ts", import.meta.url).pathname;
-const child = new Deno.Command(Deno.execPath(), {
-  args: ["run", "-A", main, "--port", "0", "--state-dir", "", ...rest],
-  stdout: "piped",
-  stderr: "inherit",
-}).spawn();
-const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-let out = "", url = "";
-while (!url) {
-  const { value, done } = await reader.read();
-  if (done) throw new Error(`server exited: ${out}`);
-  out += value;
-  url = out.match(/listening on (http:\/\/[^\s]+?)\/?\s/)?.[1] ?? "";
-}
-(async () => {
-  while (!(await reader.read()).done) { /* drain */ }
-})();
+const { url, child } = await startBenchServer(rest);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const status = async () => await (await fetch(`${url}/v1/streams/default`)).json();
 

@@ -12,6 +12,7 @@
  * setting.
  */
 import { parseArgs } from "node:util";
+import { startBenchServer } from "./_server.ts";
 import { splitArgs } from "./_split_args.ts";
 import { decodeBinaryMap } from "../src/client/islands_client.js";
 
@@ -28,24 +29,7 @@ const { values } = parseArgs({
 const n = +values.subscribers!, seconds = +values.seconds!, warmup = +values.warmup!;
 const format = values.format === "binary" ? "binary" : "json";
 
-const main = new URL("../src/main.ts", import.meta.url).pathname;
-const child = new Deno.Command(Deno.execPath(), {
-  // No checkpoints unless asked: every run starts from the same fresh model.
-  args: ["run", "-A", main, "--port", "0", "--state-dir", "", ...rest],
-  stdout: "piped",
-  stderr: "inherit",
-}).spawn();
-const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-let out = "", url = "";
-while (!url) {
-  const { value, done } = await reader.read();
-  if (done) throw new Error(`server exited: ${out}`);
-  out += value;
-  url = out.match(/listening on (http:\/\/[^\s]+?)\/?\s/)?.[1] ?? "";
-}
-(async () => {
-  while (!(await reader.read()).done) { /* drain */ }
-})();
+const { url, child } = await startBenchServer(rest);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const status = async () => await (await fetch(`${url}/v1/streams/default`)).json();
 
