@@ -113,6 +113,29 @@ Deno.test("where noise swamps the raw surprise, the smoothed one down to `low` g
   assert.equal(noisy.mask[5 * W + 5], 0, "nothing outside it");
 });
 
+Deno.test("at night (a mostly noisy frame), what was foreground a frame ago needs less raw surprise to stay so", () => {
+  // A clear head (3) over a torso that noise leaves faint (0.5: under `low`, over `priorLow`).
+  const obs = observation((x, y) =>
+    inBox(x, y, 10, 4, 16, 9) ? 3 : inBox(x, y, 10, 10, 16, 24) ? 0.5 : 0
+  );
+  const torso = 18 * W + 13;
+  const prior = new Uint8Array(W * H);
+  for (let y = 4; y <= 24; y++) for (let x = 10; x <= 16; x++) prior[y * W + x] = 1;
+  assert.equal(foregroundMask(obs, W, H, null, { minArea: 4 }).mask[torso], 0, "no prior");
+  obs.noisy.fill(1);
+  assert.equal(foregroundMask(obs, W, H, null, { minArea: 4 }).mask[torso], 0, "noisy, no prior");
+  assert.equal(foregroundMask(obs, W, H, prior, { minArea: 4 }).mask[torso], 1, "noisy, prior");
+  obs.noisy.fill(0);
+  assert.equal(
+    foregroundMask(obs, W, H, prior, { minArea: 4 }).mask[torso],
+    0,
+    "in daylight the raw test rules",
+  );
+  // A noisy patch of a daylight frame (a dark corner) is no night: the raw test rules there too.
+  for (let y = 10; y <= 24; y++) for (let x = 10; x <= 16; x++) obs.noisy[y * W + x] = 1;
+  assert.equal(foregroundMask(obs, W, H, prior, { minArea: 4 }).mask[torso], 0, "noisy patch");
+});
+
 Deno.test("holes inside an object are filled; labels and areas agree", () => {
   const obs = observation((x, y) =>
     inBox(x, y, 5, 5, 20, 20) && !inBox(x, y, 10, 10, 13, 13) ? 3 : 0
