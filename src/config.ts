@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { DEFAULT_ENCODING_SHARE } from "./server/encoding_budget.ts";
 import { parseArgs } from "node:util";
 import { type ApmConfig, DEFAULT_APM_CONFIG, validateApmConfig } from "./apm/apm_config.ts";
 import type { BackendChoice } from "./apm/backend.ts";
@@ -56,6 +57,8 @@ export interface ServerConfig extends StreamSettings {
   maxStreams: number;
   /** Maps queued per WebSocket before the oldest is dropped. */
   subscriberQueue: number;
+  /** Share of the main thread that costly subscriptions' encodings may take together. */
+  encodingBudget: number;
   /** Seconds a socket may drop every map before it is closed (code 4008). */
   slowSubscriberTimeout: number;
   /** Seconds without an answer to a ping before a socket is closed. */
@@ -162,6 +165,14 @@ export const OPTIONS: OptionSpec[] = [
     4,
     "maps queued per WebSocket; when full the oldest is dropped and counted",
     (c, v) => c.subscriberQueue = +v,
+  ),
+  opt(
+    "encoding-budget",
+    S,
+    "number",
+    DEFAULT_ENCODING_SHARE,
+    "share of the main thread that subscriptions costing over 5 ms a map (large labels, frame JPEGs) may take together, in equal parts; their maps are skipped past it",
+    (c, v) => c.encodingBudget = +v,
   ),
   opt(
     "slow-subscriber-timeout",
@@ -610,6 +621,7 @@ function emptyConfig(): ServerConfig {
     corsOrigins: [],
     maxStreams: 0,
     subscriberQueue: 0,
+    encodingBudget: 0,
     slowSubscriberTimeout: 0,
     wsIdleTimeout: 0,
     stateDir: "",
@@ -672,6 +684,9 @@ function validateServer(c: ServerConfig) {
     ] as const
   ) {
     if (!(v >= min)) throw new ConfigError(`--${flag} must be at least ${min}, got ${v}`);
+  }
+  if (!(c.encodingBudget > 0 && c.encodingBudget <= 1)) {
+    throw new ConfigError(`--encoding-budget must be in (0, 1], got ${c.encodingBudget}`);
   }
   for (
     const [flag, v] of [

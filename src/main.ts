@@ -40,6 +40,7 @@ const registry = new StreamRegistry({
 const hub = new IslandHub(registry, {
   queueSize: config.subscriberQueue,
   slowTimeoutMs: config.slowSubscriberTimeout * 1000,
+  encodingShare: config.encodingBudget,
 });
 for (const { id, settings } of config.streams) {
   try {

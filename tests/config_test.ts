@@ -183,3 +183,17 @@ Deno.test("--frame-size: default 640, 0 or 64..4096, per stream, from flag, envi
     /options\.frame-size must be 0 \(the source's own size\) or an integer from 64 to 4096/,
   );
 });
+
+Deno.test("--encoding-budget is a share of the main thread in (0, 1]", () => {
+  const noEnv = () => undefined;
+  assert.equal(loadConfig([], noEnv).encodingBudget, 0.1);
+  assert.equal(loadConfig(["--encoding-budget", "0.5"], noEnv).encodingBudget, 0.5);
+  assert.throws(
+    () => loadConfig(["--encoding-budget", "0"], noEnv),
+    /--encoding-budget must be in/,
+  );
+  assert.throws(
+    () => loadConfig(["--encoding-budget", "2"], noEnv),
+    /--encoding-budget must be in/,
+  );
+});

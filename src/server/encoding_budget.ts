@@ -6,16 +6,23 @@
  * set, over `cheapMs` an encoding) share `share` of the thread's time, in equal parts: after an
  * encoding, a kind waits until it has used no more than its part, and its maps are skipped
  * meanwhile (its subscribers get fewer maps a second, never a late one). Cheap kinds, such as the
- * default subscription that dashboards and trackers ask for, are never held back. Half a core
- * leaves the engines theirs (each runs in a Worker of its own) and is several times what a
- * viewer of a 640x360 stream costs (labels at the frame and its JPEG, ~30-60 ms a frame).
+ * default subscription that dashboards and trackers ask for, are never held back.
+ *
+ * The default, a tenth (`--encoding-budget`), is what keeps the engine within 10% of its speed on
+ * a 2-core machine whose other core runs the engine (`bench/heavy_subscribers.ts`: three sockets
+ * asking for everything at 2048x2048 cost it 5.8 -> 5.47 fps at 0.1, 4.83 at 0.25). A machine
+ * with cores to spare can allow more: the live viewer's maps (labels at display size, the frame
+ * as JPEG) are costly ones too.
  *
  * @module
  */
 
+/** Default {@linkcode EncodingBudgetOptions.share} (`--encoding-budget`). */
+export const DEFAULT_ENCODING_SHARE = 0.1;
+
 /** Options of {@linkcode EncodingBudget}. */
 export interface EncodingBudgetOptions {
-  /** Share of the main thread's time costly encodings may take on average. @default {0.5} */
+  /** Share of the main thread's time costly encodings may take on average. @default {0.1} */
   share?: number;
   /** Kinds of map whose encoding takes at most this long, ms, are never held back. @default {5} */
   cheapMs?: number;
@@ -31,7 +38,7 @@ export class EncodingBudget {
   #nextAt = new Map<string, number>();
   #lastAt = new Map<string, number>();
 
-  constructor({ share = 0.5, cheapMs = 5 }: EncodingBudgetOptions = {}) {
+  constructor({ share = DEFAULT_ENCODING_SHARE, cheapMs = 5 }: EncodingBudgetOptions = {}) {
     if (!(share > 0 && share <= 1) || !(cheapMs >= 0)) {
       throw new RangeError(
         `EncodingBudget: share in (0, 1] and cheapMs >= 0, got ${share}, ${cheapMs}`,

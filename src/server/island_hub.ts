@@ -30,6 +30,8 @@ export interface HubOptions {
   queueSize: number;
   /** A socket dropping every map this long is closed (4008). */
   slowTimeoutMs: number;
+  /** Share of the main thread costly encodings may take (`EncodingBudget`). */
+  encodingShare?: number;
 }
 
 /** All subscribers of all streams. */
@@ -39,7 +41,7 @@ export class IslandHub {
   #registry: StreamRegistry;
   #opts: HubOptions;
   /** One for every stream: their encodings share the main thread. */
-  #budget = new EncodingBudget();
+  #budget: EncodingBudget;
 
   constructor(
     registry: StreamRegistry,
@@ -47,6 +49,7 @@ export class IslandHub {
   ) {
     this.#registry = registry;
     this.#opts = opts;
+    this.#budget = new EncodingBudget({ share: opts.encodingShare });
     registry.subscribe((frame) => this.#fanOut(frame));
     registry.onRemoved((id) => {
       for (const s of this.#sockets) s.streamRemoved(id);
