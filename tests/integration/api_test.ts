@@ -409,7 +409,8 @@ Deno.test({
     const server = await startServer(["--config", path]);
     try {
       await waitFor(server, "ok", (s) => Number(s.framesProcessed) > 1);
-      const cam = await waitFor(server, "cam", (s) => s.sourceState === "backing-off");
+      // Nothing listens there: it is probed, found down, and waited for without ffprobe.
+      const cam = await waitFor(server, "cam", (s) => s.sourceState === "unreachable");
       assert.equal(cam.state, "starting");
       assert.equal(cam.geometry, null, "no size before the camera answers");
       assert.ok(Number(cam.sourceRestarts) >= 1);
