@@ -1,7 +1,8 @@
 /**
  * Stream churn: adds and deletes a stream many times on the real server (a child process) and
- * prints the server's resident memory every `--every` cycles, to tell a leak (memory that grows
- * with the cycles) from warm-up (memory that levels off).
+ * prints the server's resident memory and main-thread JS heap (its /metrics) every `--every`
+ * cycles, to tell a leak (memory that grows with the cycles) from warm-up (memory that levels
+ * off).
  *
  *   deno run -A bench/churn.ts [--cycles 500] [--every 25] [--source synthetic:] [server options]
  *
@@ -25,18 +26,23 @@ const cycles = +values.cycles!, every = +values.every!;
 const { url, child } = await startBenchServer(rest);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** The server's resident memory, MB (VmRSS). */
-async function rssMb(): Promise<number> {
-  const status = await Deno.readTextFile(`/proc/${child.pid}/status`);
-  return +(status.match(/VmRSS:\s+(\d+) kB/)?.[1] ?? NaN) / 1024;
+/** The server's resident memory and main-thread JS heap, MB (from its /metrics). */
+async function memoryMb(): Promise<{ rssMb: number; heapMb: number }> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const read = (name: string) =>
+    Math.round(+(text.match(new RegExp(`^${name} (\\S+)$`, "m"))?.[1] ?? NaN) / 2 ** 20);
+  return {
+    rssMb: read("process_resident_memory_bytes"),
+    heapMb: read("islands_js_heap_used_bytes"),
+  };
 }
 
 try {
   // Only the churned stream runs.
   await fetch(`${url}/v1/streams/default`, { method: "DELETE" });
-  const rows: { cycle: number; rssMb: number; seconds: number }[] = [];
+  const rows: { cycle: number; rssMb: number; heapMb: number; seconds: number }[] = [];
   const t0 = performance.now();
-  rows.push({ cycle: 0, rssMb: Math.round(await rssMb()), seconds: 0 });
+  rows.push({ cycle: 0, ...await memoryMb(), seconds: 0 });
   console.error(JSON.stringify(rows[0]));
   for (let c = 1; c <= cycles; c++) {
     const r = await fetch(`${url}/v1/streams`, {
@@ -56,7 +62,7 @@ try {
     if (c % every === 0) {
       const row = {
         cycle: c,
-        rssMb: Math.round(await rssMb()),
+        ...await memoryMb(),
         seconds: Math.round((performance.now() - t0) / 1000),
       };
       rows.push(row);

@@ -115,5 +115,20 @@ export function createServerMetrics(streams: StreamRegistry, hub: IslandHub): Me
     stage.observe({ stream: f.stream, stage: "frame_age" }, t.frameAgeMs / 1000);
   });
   streams.onRemoved((id) => m.removeLabel("stream", id));
+
+  // The whole process (engine Workers included): resident memory, and the main isolate's heap,
+  // to tell a leak from a heap that has not settled (`bench/churn.ts`).
+  m.gaugeFn(
+    "process_resident_memory_bytes",
+    "resident memory of the server process",
+    [],
+    () => [{ labels: {}, value: Deno.memoryUsage().rss }],
+  );
+  m.gaugeFn(
+    "islands_js_heap_used_bytes",
+    "JavaScript heap in use on the server's main thread (engine Workers have their own)",
+    [],
+    () => [{ labels: {}, value: Deno.memoryUsage().heapUsed }],
+  );
   return m;
 }

@@ -360,6 +360,8 @@ Deno.test({
           /^islands_stream_bytes_sent_total\{stream="default"\} [1-9]\d*$/m,
           /^islands_stage_seconds_bucket\{stream="default",stage="train",le="\+Inf"\} [1-9]\d*$/m,
           /^islands_stage_seconds_count\{stream="default",stage="frame_age"\} [1-9]\d*$/m,
+          /^process_resident_memory_bytes [1-9]\d*$/m,
+          /^islands_js_heap_used_bytes [1-9]\d*$/m,
         ]
       ) assert.match(m.text, line);
       ws.close();
