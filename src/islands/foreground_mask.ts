@@ -10,9 +10,9 @@
  *    surprise above `low`, less the pixel it spreads past an outline, stands in for it.
  * 2. Temporal prior: where the previous frame had foreground (grown by `priorGrowth` pixels to
  *    cover the motion since), `priorHigh` (below `high`) is enough to seed, and on the noisy
- *    pixels of a noisy frame `priorLow` (below `low`) is enough to grow over. A person who stops or who crosses a patch
- *    of their own colour stays whole, and at night keeps the faint parts found before. The APM's feature surprise, where
- *    high, lowers the seeding threshold too.
+ *    pixels of a noisy frame `priorLow` (below `low`) is enough to grow over. A person who stops
+ *    or who crosses a patch of their own colour stays whole, and at night keeps the faint parts
+ *    found before. The APM's feature surprise, where high, lowers the seeding threshold too.
  * 3. Cast shadows (darker, with the usual chromaticity) are no foreground: regions are grown
  *    around them, so a shadow neither joins two things nor drags a ghost along. A region that
  *    is largely "shadow" (over 40%) is something dark and grey instead (fog greys everything):

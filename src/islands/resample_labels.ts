@@ -87,8 +87,8 @@ export function labelSize(
   { maxSide = Infinity }: ResampleOptions = {},
 ): LabelSize {
   if (resolution === "grid") return { width: frame.width, height: frame.height };
-  if (resolution === "frame") return fitWithin(frame.image, maxSide);
-  if (resolution === "source") return fitWithin(frame.source, maxSide);
+  if (resolution === "frame") return fitInside(frame.image, { width: maxSide, height: maxSide });
+  if (resolution === "source") return fitInside(frame.source, { width: maxSide, height: maxSide });
   const { width, height } = resolution;
   if (!(Number.isInteger(width) && Number.isInteger(height) && width > 0 && height > 0)) {
     throw new RangeError(`labels must be asked at positive integer sizes, got ${width}x${height}`);
@@ -164,10 +164,13 @@ export function resampleMap(
 }
 
 /** `size`, scaled down (aspect kept, sides rounded, at least 1) to fit `maxSide` if larger. */
-function fitWithin(size: LabelSize, maxSide: number): LabelSize {
-  const long = Math.max(size.width, size.height);
-  if (long <= maxSide) return { width: size.width, height: size.height };
-  const scale = maxSide / long;
+/**
+ * `size`, scaled down (aspect kept, sides at least 1) to fit inside `bound` when it does not;
+ * a copy of it otherwise.
+ */
+export function fitInside(size: LabelSize, bound: LabelSize): LabelSize {
+  const scale = Math.min(1, bound.width / size.width, bound.height / size.height);
+  if (scale === 1) return { width: size.width, height: size.height };
   return {
     width: Math.max(1, Math.round(size.width * scale)),
     height: Math.max(1, Math.round(size.height * scale)),

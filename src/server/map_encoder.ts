@@ -10,7 +10,12 @@
  * @module
  */
 import type { PublishedFrame } from "../pipeline/stream_pipeline.ts";
-import { labelSize, type ResampledMap, resampleMap } from "../islands/resample_labels.ts";
+import {
+  fitInside,
+  labelSize,
+  type ResampledMap,
+  resampleMap,
+} from "../islands/resample_labels.ts";
 import { prepareJsonMap } from "../islands/wire_json.ts";
 import { prepareBinaryMap } from "../islands/wire_binary.ts";
 import type { WireMap } from "../islands/wire_json.ts";
@@ -130,22 +135,6 @@ export class FrameEncoder {
     }
     return jpeg;
   }
-}
-
-/**
- * `size`, scaled down (aspect kept, sides at least 1) to fit inside `bound` when it does not;
- * as it is otherwise.
- */
-function fitInside(
-  size: { width: number; height: number },
-  bound: { width: number; height: number },
-): { width: number; height: number } {
-  const scale = Math.min(1, bound.width / size.width, bound.height / size.height);
-  if (scale === 1) return size;
-  return {
-    width: Math.max(1, Math.round(size.width * scale)),
-    height: Math.max(1, Math.round(size.height * scale)),
-  };
 }
 
 /** Options that change the bytes (maxFps does not). */
