@@ -7,14 +7,19 @@
  * `ffmpeg_input.ts`), with a timeout. A file that cannot be probed is an error at once. A live
  * source (camera, network stream) that does not answer is retried with the same backoff as the
  * supervisor's reconnects (`backoff.ts`), for as long as it takes: a camera that is down when the
- * server starts is waited for, not given up on. Meanwhile it is probed cheaply every second
- * (`reachability.ts`), and probed with ffprobe again as soon as it answers.
+ * server starts is waited for, not given up on. Meanwhile it is probed cheaply every half
+ * second (`reachability.ts`), and probed with ffprobe again as soon as it answers.
  *
  * @module
  */
 
 import { backoffDelay, type BackoffOptions } from "./backoff.ts";
-import { DEFAULT_PROBE_TIMEOUT_MS, probeVideo } from "./ffmpeg.ts";
+import {
+  DEFAULT_PROBE_TIMEOUT_MS,
+  probeVideo,
+  type VideoProbe,
+  type VideoProbeOptions,
+} from "./ffmpeg.ts";
 import { ffmpegInputArgs } from "./ffmpeg_input.ts";
 import { SourceError } from "./frame.ts";
 import { displaySize, type FrameSize } from "./frame_geometry.ts";
@@ -53,6 +58,24 @@ export interface ProbeSourceOptions {
   onProgress?: (progress: ProbeProgress) => void;
   /** Stops waiting (and kills a running ffprobe); the promise rejects with the signal's reason. */
   signal?: AbortSignal;
+}
+
+/**
+ * An RTSP camera's SDP nearly always carries its H.264/H.265 parameter sets, so ffprobe knows the
+ * size after reading almost nothing (`-probesize 32`): 0.3 s on the test camera, against 1 s for
+ * the full analysis. A camera whose SDP lacks them is probed again in full.
+ */
+async function probeRtsp(probe: VideoProbeOptions): Promise<VideoProbe> {
+  try {
+    return await probeVideo({
+      ...probe,
+      inputOptions: [...probe.inputOptions ?? [], "-probesize", "32"],
+    });
+  } catch (err) {
+    probe.signal?.throwIfAborted();
+    if (/within \d+ ms \(killed\)/.test((err as Error).message)) throw err; // no faster in full
+    return await probeVideo(probe);
+  }
 }
 
 /** Whether frames of this kind come at the source's own pace and it may go down and come back. */
@@ -102,7 +125,10 @@ export async function probeSourceSize(
     signal?.throwIfAborted();
     onProgress?.({ ...progress, state: "starting" });
     try {
-      return displaySize(await probeVideo({ ...input, timeoutMs, signal }));
+      const probe = { ...input, timeoutMs, signal };
+      return displaySize(
+        descriptor.kind === "rtsp" ? await probeRtsp(probe) : await probeVideo(probe),
+      );
     } catch (err) {
       signal?.throwIfAborted();
       const reason = (err as Error).message;

@@ -1,7 +1,7 @@
 /**
- * Is a live source there? A cheap probe, so a camera that is down costs a connection attempt a
- * second instead of an ffmpeg start, and a camera that comes back is noticed within a second
- * instead of at the end of a long backoff.
+ * Is a live source there? A cheap probe, so a camera that is down costs a connection attempt
+ * every half second instead of an ffmpeg start, and a camera that comes back is noticed within
+ * half a second instead of at the end of a long backoff.
  *
  * - RTSP: an `OPTIONS` request on a TCP connection (TLS for rtsps), answered by any `RTSP/1.0`
  *   status line, 401 included: a camera whose server is frozen accepts the connection (the
@@ -16,6 +16,12 @@
  */
 
 import type { SourceDescriptor } from "./source_uri.ts";
+
+/**
+ * How often a source that is waited for is probed, ms: a camera that comes back is noticed within
+ * this long, at the cost of one connection (one `OPTIONS` request) per interval.
+ */
+export const DEFAULT_PROBE_INTERVAL_MS = 500;
 
 /** How long one probe may take before the source counts as down, ms. */
 export const DEFAULT_REACHABILITY_TIMEOUT_MS = 1500;
@@ -123,7 +129,7 @@ async function rtspAnswers(
 
 /**
  * A probe that runs `run` with at most one attempt in flight: a connection to an address that
- * swallows packets can take minutes to fail, and probing every second must not pile them up.
+ * swallows packets can take minutes to fail, and probing every half second must not pile them up.
  * Each call answers within `timeoutMs` (false when the attempt is still pending).
  */
 function oneAtATime(run: () => Promise<boolean>, timeoutMs: number): ReachabilityProbe {
@@ -147,7 +153,7 @@ export interface WaitToRetryOptions {
   delayMs: number;
   /** The source's probe; null: just wait `delayMs`. */
   probe: ReachabilityProbe | null;
-  /** Probe this often while waiting, ms. @default {1000} */
+  /** Probe this often while waiting, ms. Default {@linkcode DEFAULT_PROBE_INTERVAL_MS}. */
   probeIntervalMs?: number;
   /** Ends the wait at once (the result is then "stopped"). */
   stopped: Promise<void>;
@@ -167,7 +173,8 @@ export interface WaitToRetryOptions {
  * (the delay passed and it answers, or there is no probe), or "stopped".
  */
 export async function waitToRetry(
-  { delayMs, probe, probeIntervalMs = 1000, stopped, onReachable }: WaitToRetryOptions,
+  { delayMs, probe, probeIntervalMs = DEFAULT_PROBE_INTERVAL_MS, stopped, onReachable }:
+    WaitToRetryOptions,
 ): Promise<"back" | "retry" | "stopped"> {
   const start = performance.now();
   let stop = false;

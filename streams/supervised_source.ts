@@ -29,7 +29,7 @@
 
 import { backoffDelay, type BackoffOptions } from "./backoff.ts";
 import { type Frame, type FrameSource, SourceError, type SourceStats } from "./frame.ts";
-import { type ReachabilityProbe, waitToRetry } from "./reachability.ts";
+import { DEFAULT_PROBE_INTERVAL_MS, type ReachabilityProbe, waitToRetry } from "./reachability.ts";
 
 /**
  * Where a supervised source is in its lifecycle.
@@ -89,7 +89,7 @@ export interface SupervisedSourceOptions {
    * it (see the module doc). Absent: the backoff alone decides when to reopen.
    */
   probe?: ReachabilityProbe | null;
-  /** How often `probe` is asked while waiting, ms. @default {1000} */
+  /** How often `probe` is asked while waiting, ms. Default {@linkcode DEFAULT_PROBE_INTERVAL_MS}. */
   probeIntervalMs?: number;
   /** Called on every state change, synchronously. */
   onState?: (state: SupervisedState) => void;
@@ -171,7 +171,7 @@ export class SupervisedSource implements FrameSource {
       random = Math.random,
       healthyAfterMs = 30_000,
       probe = null,
-      probeIntervalMs = 1000,
+      probeIntervalMs = DEFAULT_PROBE_INTERVAL_MS,
       onState,
     }: SupervisedSourceOptions,
   ) {

@@ -75,6 +75,29 @@ async function until(cond: () => boolean, ms: number, what: string) {
   }
 }
 
+/** Reads `source` until it ends, noting when each frame arrived. */
+function recordFrames(source: FrameSource) {
+  const arrivals: { index: number; at: number }[] = [];
+  const done = (async () => {
+    for (let f = await source.next(); f; f = await source.next()) {
+      arrivals.push({ index: f.index, at: Date.now() });
+    }
+  })();
+  return {
+    done,
+    /**
+     * Waits for `n` frames that arrived at or after `since` (frames still in the pipes when a
+     * camera goes down do not count); returns them and how long after `since` the n-th came.
+     */
+    async after(since: number, n: number, ms: number) {
+      const fresh = () => arrivals.filter((a) => a.at >= since);
+      await until(() => fresh().length >= n, ms, `${n} frames`);
+      const frames = fresh().slice(0, n);
+      return { indices: frames.map((a) => a.index), ms: frames[n - 1].at - since };
+    },
+  };
+}
+
 /** Samples how many ffmpeg run at once (zombies aside) until stopped; returns the most seen. */
 function ffmpegPeak(): { stop(): number } {
   let peak = 0;
@@ -98,12 +121,12 @@ Deno.test("chaos: a camera killed and restarted three times in a row gives frame
   let camera = await startCamera(port);
   const source = openSource(`rtsp://127.0.0.1:${port}/cam`, SIZE) as SupervisedSource;
   const peak = ffmpegPeak();
+  const frames = recordFrames(source);
   try {
-    let last = (await take(source, 5, 15_000)).at(-1)!;
+    let last = (await frames.after(0, 5, 15_000)).indices.at(-1)!;
     for (let round = 0; round < 3; round++) {
       await killCamera(camera);
       // While it is down it is probed, not restarted: no ffmpeg start per retry.
-      const pending = take(source, 3, 30_000);
       await until(() => source.state === "unreachable", 15_000, "unreachable");
       const restarts = source.stats.restarts;
       await new Promise((r) => setTimeout(r, 3000));
@@ -111,8 +134,7 @@ Deno.test("chaos: a camera killed and restarted three times in a row gives frame
       assert.deepEqual(ffmpegChildren().filter((p) => p.state !== "Z"), [], "no ffmpeg while down");
       camera = await startCamera(port);
       const backAt = Date.now();
-      const after = await pending;
-      const ms = Date.now() - backAt;
+      const { indices: after, ms } = await frames.after(backAt, 3, 30_000);
       console.log(`round ${round}: frames ${ms} ms after the camera came back`);
       assert.ok(ms < BACK_WITHIN_MS, `round ${round}: frames after ${ms} ms`);
       assert.ok(after[0] > last, "indices keep increasing across the restart");
@@ -121,6 +143,7 @@ Deno.test("chaos: a camera killed and restarted three times in a row gives frame
     }
   } finally {
     await source.close();
+    await frames.done;
     await killCamera(camera);
   }
   assert.ok(peak.stop() <= 1, "one ffmpeg at a time");
@@ -139,18 +162,16 @@ Deno.test("chaos: a camera frozen (SIGSTOP) past the stall timeout is shown stal
   const watch = setInterval(() => {
     if (states.at(-1) !== source.state) states.push(source.state);
   }, 20);
+  const frames = recordFrames(source);
   try {
-    const before = await take(source, 5, 15_000);
+    const before = (await frames.after(0, 5, 15_000)).indices;
     camera.kill("SIGSTOP");
-    const pending = take(source, 3, 30_000);
     // Frozen: the connection stays open but nothing comes; then it does not answer a probe.
     await until(() => source.state === "unreachable", 10_000, "unreachable while frozen");
     assert.ok(states.includes("stalled"), `it said stalled first: ${states.join(" > ")}`);
     assert.match(source.stats.lastError ?? "", /no frame from .* for 3000 ms/);
     camera.kill("SIGCONT");
-    const thawedAt = Date.now();
-    const after = await pending;
-    const ms = Date.now() - thawedAt;
+    const { indices: after, ms } = await frames.after(Date.now(), 3, 30_000);
     console.log(`frames ${ms} ms after the camera thawed; states ${states.join(" > ")}`);
     assert.ok(ms < BACK_WITHIN_MS, `frames after ${ms} ms`);
     assert.ok(after[0] > before.at(-1)!);
@@ -158,6 +179,7 @@ Deno.test("chaos: a camera frozen (SIGSTOP) past the stall timeout is shown stal
   } finally {
     clearInterval(watch);
     await source.close();
+    await frames.done;
     camera.kill("SIGCONT");
     await killCamera(camera);
   }
@@ -212,7 +234,7 @@ Deno.test({
     let camera: Deno.ChildProcess | undefined;
     try {
       stream.start();
-      // Down: probed every second, not with ffprobe.
+      // Down: probed every half second, not with ffprobe.
       await until(() => stream.status().sourceState === "unreachable", 15_000, "unreachable");
       const waiting = stream.status();
       assert.equal(waiting.state, "starting");

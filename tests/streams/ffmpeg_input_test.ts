@@ -6,7 +6,7 @@ import { ffmpegChildren } from "./_processes.ts";
 
 const root = new URL("../../", import.meta.url).pathname.replace(/\/$/, "");
 const clip = `${root}/fixtures/boring.mp4`;
-const LOW_LATENCY = ["-fflags", "nobuffer", "-flags", "low_delay", "-analyzeduration", "500000"];
+const LOW_LATENCY = ["-flags", "low_delay", "-analyzeduration", "500000"];
 const RECONNECT = ["-reconnect", "1", "-reconnect_streamed", "1", "-reconnect_delay_max", "5"];
 
 Deno.test("ffmpegInputArgs reads files through 'file:' only, looping on request", () => {
