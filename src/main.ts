@@ -7,6 +7,7 @@ import { ConfigError, helpText, loadConfig, type ServerConfig } from "./config.t
 import { StreamRegistry } from "./pipeline/stream_registry.ts";
 import { createApp } from "./server/app.ts";
 import { Authenticator, isLoopbackHost } from "./server/auth.ts";
+import { type HttpServer, listen } from "./server/http_server.ts";
 import { IslandHub } from "./server/island_hub.ts";
 
 let config: ServerConfig & { help: boolean };
@@ -58,16 +59,24 @@ const app = createApp(registry, {
   wsIdleTimeout: config.wsIdleTimeout,
   hub,
 });
-const server = Deno.serve({
-  hostname: config.host,
-  port: config.port,
-  onListen: ({ hostname, port }) =>
-    console.log(
-      `listening on http://${hostname}:${port}/ (auth ${
-        auth.required ? "on" : "off"
-      }, ${config.streams.length} streams)`,
-    ),
-}, app.fetch);
+let server: HttpServer;
+try {
+  server = await listen({
+    hostname: config.host,
+    port: config.port,
+    fetch: app.fetch,
+    onListen: ({ hostname, port }) =>
+      console.log(
+        `listening on http://${hostname}:${port}/ (auth ${
+          auth.required ? "on" : "off"
+        }, ${config.streams.length} streams)`,
+      ),
+  });
+} catch (err) {
+  console.error(`error: cannot listen on ${config.host}:${config.port}: ${(err as Error).message}`);
+  await registry.stopAll(); // no ffmpeg child outlives the server
+  Deno.exit(2);
+}
 
 // On a signal, stop the streams first so no ffmpeg child outlives the server.
 let stopping = false;

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { upgradeWebSocket } from "@hono/node-server";
 import { type Context, Hono, type MiddlewareHandler } from "hono";
 import { cors } from "hono/cors";
 import {
@@ -22,10 +23,12 @@ import { drawColorField, drawIslandOverlay } from "./image/overlay.ts";
 import { encodePng } from "./image/png.ts";
 import { resizeRgb } from "./image/resize.ts";
 import { IslandHub } from "./island_hub.ts";
+import { keepAlive } from "./keep_alive.ts";
 import { createServerMetrics } from "./metrics.ts";
 import { OPENAPI_DOCUMENT } from "./openapi.ts";
 import { CONTENT_TYPE as PROMETHEUS_CONTENT_TYPE } from "./prometheus.ts";
 import { staticFile } from "./static_files.ts";
+import type { WebSocket } from "ws";
 
 /** Largest request body the API reads, bytes. */
 export const MAX_BODY_BYTES = 64 * 1024;
@@ -224,16 +227,22 @@ function upgrade(
   hub: IslandHub,
   idleTimeout = 30,
   initial?: Parameters<IslandHub["attach"]>[1],
-): Response {
+): Response | Promise<Response> {
   if (c.req.header("upgrade")?.toLowerCase() !== "websocket") {
     return c.json({
       error: "upgrade_required",
       message: "this endpoint is a WebSocket: connect with a WebSocket client",
     }, 426);
   }
-  const { socket, response } = Deno.upgradeWebSocket(c.req.raw, { idleTimeout });
-  hub.attach(socket, initial);
-  return response;
+  // The handshake completes after this answer (`http_server.ts`); the socket arrives in onOpen.
+  const handshake = upgradeWebSocket(() => ({
+    onOpen: (_event, ws) => {
+      const socket = ws.raw as WebSocket;
+      keepAlive(socket, idleTimeout);
+      hub.attach(socket, initial);
+    },
+  }));
+  return handshake(c, () => Promise.resolve()) as Promise<Response>;
 }
 
 function find(registry: StreamRegistry, id: string): StreamPipeline {

@@ -5,6 +5,8 @@
  *
  * @module
  */
+import type { Buffer } from "node:buffer";
+import type { WebSocket } from "ws";
 import type { PublishedFrame } from "../pipeline/stream_pipeline.ts";
 import type { StreamRegistry } from "../pipeline/stream_registry.ts";
 import {
@@ -89,22 +91,26 @@ export class IslandHub {
         }
       }
     };
-    if (socket.readyState === WebSocket.OPEN) open();
-    else socket.addEventListener("open", open);
-    socket.addEventListener("message", (e) => {
+    if (socket.readyState === socket.OPEN) open();
+    else socket.once("open", open);
+    socket.on("message", (data: Buffer, isBinary: boolean) => {
       try {
-        sub.receive(e.data);
+        sub.receive(isBinary ? data : data.toString("utf8"));
       } catch (err) {
         // A bug in handling one client's message must not reach anyone else.
         console.error("websocket message failed:", err);
       }
     });
-    const detach = () => {
+    socket.on("close", () => {
       sub.detach();
       this.#sockets.delete(sub);
-    };
-    socket.addEventListener("close", detach);
-    socket.addEventListener("error", detach);
+    });
+    // A broken frame (bad UTF-8, over the size limit): ws starts the close; the peer gets the
+    // same grace as any closed socket, then is dropped.
+    socket.on("error", () => {
+      sub.close();
+      this.#sockets.delete(sub);
+    });
   }
 
   /** Delivery counters of a stream. */

@@ -2,10 +2,13 @@
  * One subscriber's WebSocket: its subscriptions, its small bounded queue of maps, and the pump
  * that sends from that queue only while the socket keeps up. A socket that does not read loses
  * its oldest maps (counted, and reported to it in each map) and, if it stays hopeless, is closed
- * with code 4008. Nothing here can slow the engine or another socket.
+ * with code 4008. Nothing here can slow the engine or another socket. A socket closed here whose
+ * peer does not complete the close within {@linkcode CLOSE_GRACE_MS} is dropped: a peer that reads
+ * nothing never even sees the close frame, and must not hold a connection for ever.
  *
  * @module
  */
+import type { WebSocket } from "ws";
 import {
   type ClientMessage,
   parseClientMessage,
@@ -20,6 +23,8 @@ export const SEND_LOW_WATER_BYTES = 64 * 1024;
 const MAX_CONTROL_BACKLOG_BYTES = 1024 * 1024;
 /** How often a waiting pump looks at the socket again, ms. */
 const PUMP_INTERVAL_MS = 20;
+/** How long a closed socket's peer has to complete the close before it is dropped, ms. */
+export const CLOSE_GRACE_MS = 10_000;
 /** Subscriptions per socket. */
 export const MAX_SUBSCRIPTIONS = 16;
 
@@ -185,11 +190,15 @@ export class SubscriberSocket {
   /** Closes the socket and stops sending; idempotent. */
   close(code = 1000, reason = ""): void {
     this.detach();
+    const socket = this.socket;
+    if (socket.readyState === socket.CLOSED) return;
     try {
-      this.socket.close(code, reason);
+      socket.close(code, reason);
     } catch {
       // already closing
     }
+    const drop = setTimeout(() => socket.terminate(), CLOSE_GRACE_MS);
+    socket.once("close", () => clearTimeout(drop));
   }
 
   /** Forgets everything queued (the socket closed). */
@@ -234,7 +243,7 @@ export class SubscriberSocket {
     if (this.#closed) return;
     const socket = this.socket;
     while (
-      this.#queue.length > 0 && socket.readyState === WebSocket.OPEN &&
+      this.#queue.length > 0 && socket.readyState === socket.OPEN &&
       socket.bufferedAmount < SEND_LOW_WATER_BYTES
     ) {
       const { sub, encoder } = this.#queue.shift()!;
@@ -252,7 +261,7 @@ export class SubscriberSocket {
         typeof payload === "string" ? payload.length : payload.byteLength,
       );
     }
-    if (this.#queue.length > 0 && this.#timer === null && socket.readyState === WebSocket.OPEN) {
+    if (this.#queue.length > 0 && this.#timer === null && socket.readyState === socket.OPEN) {
       this.#timer = setTimeout(() => {
         this.#timer = null;
         this.#pump();
@@ -270,10 +279,12 @@ export class SubscriberSocket {
   }
 
   #sendControl(msg: Record<string, unknown>) {
-    if (this.socket.readyState !== WebSocket.OPEN) return;
+    if (this.socket.readyState !== this.socket.OPEN) return;
     if (this.socket.bufferedAmount > MAX_CONTROL_BACKLOG_BYTES) {
-      // A client that sends without reading our answers would grow this buffer without bound.
-      this.close(CLOSE_TOO_SLOW, "subscriber too slow: it does not read the server's answers");
+      // A client that sends without reading our answers would grow this buffer without bound,
+      // and a close frame would wait behind the answers it does not read: it is dropped.
+      this.detach();
+      this.socket.terminate();
       return;
     }
     try {

@@ -10,6 +10,8 @@ import assert from "node:assert/strict";
 import { type Browser, chromium } from "playwright-core";
 import { type RunningServer, startServer } from "../integration/_server.ts";
 import { BORING_FIXTURE, writeSyntheticClip } from "../../fixtures/make_fixtures.ts";
+import { type IslandMap, IslandsClient } from "../../src/client/islands_client.js";
+import jpegJs from "jpeg-js";
 
 const CHROMIUM = Deno.env.get("CHROMIUM") ?? "/usr/bin/chromium";
 const ARTIFACTS = new URL("../../out/test-artifacts/", import.meta.url);
@@ -200,59 +202,74 @@ Deno.test("viewer: a 16:9 file stream shows at 16:9 with its islands on the pict
       };
       return { frame: box("frame"), overlay: box("overlay") };
     });
-    // Alignment: islands are cut along the picture's colour edges, so the picture changes most
-    // across the overlay's island boundaries (its opaque pixels) where the overlay is drawn;
-    // shifted a few pixels, the boundaries fall inside flatter areas. Contrast is taken across
-    // 2 px (±1) in x and y. Summed over a few maps, so that one map cannot decide it.
-    const measure = () =>
-      page.evaluate(() => {
+    // Alignment: the overlay and the picture must be the server's labels and frame of the map
+    // shown, pixel for pixel. A client of our own takes the same subscription (the same maps, the
+    // same bytes); the page says which frame it shows. Each layer is compared with the server's
+    // at its place and shifted a few pixels: only the right place may match.
+    const client = await IslandsClient.connect(`${server.url}/v1/ws`);
+    const sent = new Map<number, IslandMap>();
+    await client.subscribe("default", {
+      format: "binary",
+      rle: true,
+      include: ["islands", "features", "frame"],
+      resolution: { width: 640, height: 360 },
+      frameSize: { width: 640, height: 360 },
+    }, (map) => {
+      sent.set(map.frame, map);
+      sent.delete(map.frame - 200);
+    });
+    let shown: { frame: number; overlay: number[]; picture: number[] } | null = null;
+    for (let tries = 0; !shown && tries < 50; tries++) {
+      await new Promise((r) => setTimeout(r, 200));
+      const page_ = await page.evaluate(() => {
         const pixels = (id: string) => {
           const c = document.getElementById(id) as HTMLCanvasElement;
-          return c.getContext("2d")!.getImageData(0, 0, c.width, c.height);
+          return [...c.getContext("2d")!.getImageData(0, 0, c.width, c.height).data];
         };
-        const picture = pixels("frame"), overlay = pixels("overlay");
-        const { width: w, height: h } = overlay;
-        const lum = (q: number) => picture.data[q] + picture.data[q + 1] + picture.data[q + 2];
-        const contrast = (dx: number, dy: number) => {
-          let total = 0, n = 0;
-          for (let y = 12; y < h - 12; y++) {
-            for (let x = 12; x < w - 12; x++) {
-              if (overlay.data[(y * w + x) * 4 + 3] !== 255) continue; // not a boundary
-              const p = ((y + dy) * w + x + dx) * 4;
-              total += Math.abs(lum(p + 4) - lum(p - 4)) +
-                Math.abs(lum(p + 4 * w) - lum(p - 4 * w));
-              n++;
-            }
-          }
-          return total / n;
+        const overlay = document.getElementById("overlay") as HTMLCanvasElement;
+        return {
+          frame: Number(overlay.dataset.frame),
+          overlay: pixels("overlay"),
+          picture: pixels("frame"),
         };
-        const out: Record<string, number> = {};
-        for (const [dx, dy] of [[0, 0], [8, 0], [-8, 0], [0, 8], [0, -8], [6, 6], [-6, -6]]) {
-          out[`${dx},${dy}`] = contrast(dx, dy);
-        }
-        return out;
       });
-    const contrast: Record<string, number> = {};
-    for (let i = 0; i < 3; i++) {
-      const maps = await page.evaluate(() =>
-        Number(document.getElementById("overlay")!.dataset.maps)
-      );
-      await page.waitForFunction(
-        (seen) => Number(document.getElementById("overlay")!.dataset.maps) >= seen + 5,
-        maps,
-        { timeout: MAPS_TIMEOUT_MS, polling: 100 },
-      );
-      for (const [k, v] of Object.entries(await measure())) contrast[k] = (contrast[k] ?? 0) + v;
+      if (sent.has(page_.frame)) shown = page_;
     }
-
+    client.close();
+    assert.ok(shown, "a map the page shows was also received by the test's client");
+    const map = sent.get(shown.frame)!;
+    const { width: w, height: h, labels } = map;
+    const jpeg = jpegJs.decode(map.frameJpeg!.data, { useTArray: true });
+    const boundary = (x: number, y: number) => {
+      const i = y * w + x;
+      return (x + 1 < w && labels[i + 1] !== labels[i]) ||
+        (y + 1 < h && labels[i + w] !== labels[i]);
+    };
+    const agreement: Record<string, { boundaries: number; picture: number }> = {};
+    for (const [dx, dy] of [[0, 0], [4, 0], [-4, 0], [0, 4], [0, -4], [3, 3], [-3, -3]]) {
+      let both = 0, either = 0, diff = 0, n = 0;
+      for (let y = 8; y < h - 8; y++) {
+        for (let x = 8; x < w - 8; x++) {
+          const o = (y * w + x) * 4, q = ((y + dy) * w + x + dx) * 4;
+          const drawn = shown.overlay[o + 3] === 255, cut = boundary(x + dx, y + dy);
+          if (drawn && cut) both++;
+          if (drawn || cut) either++;
+          for (let c = 0; c < 3; c++) diff += Math.abs(shown.picture[o + c] - jpeg.data[q + c]);
+          n += 3;
+        }
+      }
+      // Boundaries: intersection over union of the drawn and the server's. Picture: mean
+      // absolute difference from the server's JPEG, decoded here.
+      agreement[`${dx},${dy}`] = { boundaries: both / either, picture: diff / n };
+    }
     await Deno.mkdir(ARTIFACTS, { recursive: true });
     const shot = new URL("viewer-16x9.png", ARTIFACTS).pathname;
     await page.screenshot({ path: shot, fullPage: true });
     console.log(`screenshot: ${shot}`);
     console.log(
-      `16:9 viewer: ${JSON.stringify(geometry)}; contrast at island boundaries ${
-        JSON.stringify(contrast)
-      }`,
+      `16:9 viewer: ${
+        JSON.stringify(geometry)
+      }; frame ${shown.frame}: agreement with the server's ${JSON.stringify(agreement)}`,
     );
 
     assert.deepEqual(pageErrors, [], "no errors in the page");
@@ -264,11 +281,13 @@ Deno.test("viewer: a 16:9 file stream shows at 16:9 with its islands on the pict
     for (const k of ["cssW", "cssH", "x", "y"] as const) {
       assert.ok(Math.abs(frame[k] - overlay[k]) < 0.5, `overlay and picture boxes agree: ${k}`);
     }
-    const aligned = contrast["0,0"];
-    for (const [offset, v] of Object.entries(contrast)) {
-      if (offset !== "0,0") {
-        assert.ok(aligned > v, `contrast at the boundaries ${aligned}, shifted by ${offset}: ${v}`);
-      }
+    const aligned = agreement["0,0"];
+    assert.ok(aligned.boundaries > 0.99, `the overlay draws the server's boundaries`);
+    assert.ok(aligned.picture < 4, `the picture is the server's frame`);
+    for (const [offset, v] of Object.entries(agreement)) {
+      if (offset === "0,0") continue;
+      assert.ok(v.boundaries < 0.9 * aligned.boundaries, `boundaries shifted by ${offset}`);
+      assert.ok(v.picture > aligned.picture + 2, `picture shifted by ${offset}`);
     }
   } finally {
     await browser?.close().catch(() => {});

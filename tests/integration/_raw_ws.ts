@@ -10,6 +10,8 @@
 export interface StalledClient {
   /** Sends one text message (masked, as clients must). */
   send(text: string): Promise<void>;
+  /** The client's end of the connection (its local port). */
+  localPort: number;
   /** Reads (and discards) everything until the server closes the connection; never answers. */
   untilClosed(): Promise<void>;
   close(): void;
@@ -32,6 +34,7 @@ export async function connectStalled(url: string): Promise<StalledClient> {
     throw new Error(`upgrade refused: ${head.split("\r\n")[0]}`);
   }
   return {
+    localPort: (conn.localAddr as Deno.NetAddr).port,
     async send(text: string) {
       const payload = new TextEncoder().encode(text);
       if (payload.length > 65535) throw new RangeError("keep stalled-client messages small");
@@ -45,7 +48,8 @@ export async function connectStalled(url: string): Promise<StalledClient> {
       for (let i = 0; i < payload.length; i++) {
         frame[header.length + 4 + i] = payload[i] ^ mask[i % 4];
       }
-      await conn.write(frame);
+      // write() may take only part of it: a frame cut short would corrupt the stream.
+      for (let done = 0; done < frame.length;) done += await conn.write(frame.subarray(done));
     },
     async untilClosed() {
       const sink = new Uint8Array(64 * 1024);
@@ -59,4 +63,26 @@ export async function connectStalled(url: string): Promise<StalledClient> {
       } catch { /* already closed */ }
     },
   };
+}
+
+/**
+ * Whether process `pid` still holds the server end of a TCP connection to the local port
+ * `clientPort` (Linux: the connection's inode in /proc/net/tcp{,6} among the process's fds).
+ */
+export async function holdsConnection(pid: number, clientPort: number): Promise<boolean> {
+  const inodes = new Set<string>();
+  for (const table of ["/proc/net/tcp", "/proc/net/tcp6"]) {
+    const rows = (await Deno.readTextFile(table)).trim().split("\n").slice(1);
+    for (const row of rows) {
+      const cols = row.trim().split(/\s+/);
+      const remotePort = parseInt(cols[2].split(":")[1], 16);
+      if (remotePort === clientPort && cols[9] !== "0") inodes.add(cols[9]);
+    }
+  }
+  for await (const fd of Deno.readDir(`/proc/${pid}/fd`)) {
+    const target = await Deno.readLink(`/proc/${pid}/fd/${fd.name}`).catch(() => "");
+    const inode = /^socket:\[(\d+)\]$/.exec(target)?.[1];
+    if (inode && inodes.has(inode)) return true;
+  }
+  return false;
 }

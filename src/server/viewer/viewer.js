@@ -658,7 +658,9 @@ async function drawLoop() {
       state.shown = map;
       render();
       state.mapsDrawn++;
+      // What is on screen, for scripts (and the browser tests): maps drawn, and the frame shown.
       ui.overlay.dataset.maps = String(state.mapsDrawn);
+      ui.overlay.dataset.frame = String(map.frame);
     }
   } finally {
     state.drawing = false;
