@@ -114,6 +114,7 @@ export function minForegroundArea(width: number, height: number): number {
  * const fg = foregroundMask(
  *   { surprise, smoothSurprise: surprise, noisy: new Uint8Array(100), shadow: new Uint8Array(100),
  *     whitish: new Uint8Array(100),
+ *     threshold: new Float32Array(100).fill(10),
  *     white: 0,
  *     contrast: 30, },
  *   10,

@@ -13,6 +13,7 @@ function observation(fill: (x: number, y: number) => number): SceneObservation {
     noisy: new Uint8Array(W * H),
     shadow: new Uint8Array(W * H),
     whitish: new Uint8Array(W * H),
+    threshold: new Float32Array(W * H).fill(10),
     white: 0,
     contrast: 30,
   };

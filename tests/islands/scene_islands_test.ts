@@ -63,6 +63,29 @@ Deno.test("snow-like outliers do not raise the threshold: an object in the snow 
   assert.ok(inside > 0.7 * object.w * object.h, `found ${inside} of ${object.w * object.h}`);
 });
 
+Deno.test("while it snows, the flakes are not learnt: between them the threshold stays near the clear scene's", () => {
+  // The median detection threshold (grey levels) of the pixels no flake whitened, after 150
+  // frames of the empty scene (snow falling from the second). Learning the flakes made the
+  // usual scene whiter than the ground between them, and their threshold 2.4 times the clear
+  // scene's (now 1.6).
+  const threshold = (snowing: boolean) => {
+    const model = new SceneModel(W, H);
+    const none = new Uint8Array(W * H);
+    let obs = model.observe(background);
+    for (let i = 0; i < 150; i++) {
+      model.learn(none);
+      const f = noisy(background, 3, 5000 + i);
+      obs = model.observe(snowing ? applyWeather(f, W, H, "snow", 3, { frameIndex: i }) : f, {
+        precipitation: snowing,
+      });
+    }
+    const between = obs.threshold.filter((_, i) => !obs.whitish[i]).sort();
+    return between[between.length >> 1];
+  };
+  const clear = threshold(false), snow = threshold(true);
+  assert.ok(snow < 2 * clear, `threshold ${snow.toFixed(1)} in snow, ${clear.toFixed(1)} clear`);
+});
+
 Deno.test("an object that stops stays foreground for many seconds, not at once absorbed", () => {
   const model = learnt();
   const { rgb, truth } = withObject(background, W, H, object);
