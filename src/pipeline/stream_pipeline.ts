@@ -294,6 +294,9 @@ export class StreamPipeline {
       this.#opts.settings;
     const mediaRoot = this.#opts.mediaRoot || undefined;
     try {
+      // The engine's Worker loads its code (tfjs and all, a second or more on a busy machine)
+      // while the source is probed or waited for; it is started once the frame size is known.
+      this.#engine = new EngineHost();
       // The source's size first: the working frame keeps its aspect, and the engine's grid
       // follows the working frame. A camera that is down is waited for, with backoff.
       this.#probe = { state: "starting", failures: 0, lastError: null };
@@ -322,7 +325,6 @@ export class StreamPipeline {
         mediaRoot,
       });
       this.#source = weather ? new WeatherSource(raw, parseWeatherSchedule(weather)) : raw;
-      this.#engine = new EngineHost();
       this.#engineInfo = await this.#engine.start({ apm, backend, frame: working });
       await this.#restore();
       if (this.#state !== "starting") return;
