@@ -187,7 +187,7 @@ export const OPTIONS: OptionSpec[] = [
     S,
     "number",
     30,
-    "seconds a socket may leave a ping unanswered before it is closed",
+    "seconds between pings; a socket that has not answered one by the next is dropped",
     (c, v) => c.wsIdleTimeout = +v,
   ),
   opt(
