@@ -163,7 +163,6 @@ export function resampleMap(
   };
 }
 
-/** `size`, scaled down (aspect kept, sides rounded, at least 1) to fit `maxSide` if larger. */
 /**
  * `size`, scaled down (aspect kept, sides at least 1) to fit inside `bound` when it does not;
  * a copy of it otherwise.

@@ -215,12 +215,13 @@ export class SceneModel {
   /** Smoothed surprise of the last observed frame. */
   #smoothSurprise: Float32Array | null = null;
   #observed = false;
+  /** Whether the last observed frame was taken as snowing or raining (`observe`'s flag). */
+  #precipitation = false;
   /**
-   * While it snows or rains: the pixels a flake or a streak clearly whitened this frame (briefly
-   * whitened: see {@linkcode FLAKE_FRAMES}), else null.
+   * Per pixel: for how many frames in a row, up to this one, it has been clearly whiter than
+   * usual (capped at `FLAKE_FRAMES + 1`). Between 1 and `FLAKE_FRAMES` while it snows or rains:
+   * a passing flake or streak.
    */
-  #whitened: Uint8Array | null = null;
-  /** Per pixel: for how many frames in a row it has been clearly whiter than usual. */
   readonly #whiteRun: Uint16Array;
 
   constructor(width: number, height: number, options: SceneModelOptions = {}) {
@@ -326,7 +327,7 @@ export class SceneModel {
     const mapped = this.#mapped, residual = this.#residual, rawNorm = this.#rawNorm;
     for (let i = 0; i < frame.length; i++) residual[i] = frame[i] - mapped[i];
     let white = 0;
-    const whitened = this.#whitened = precipitation ? new Uint8Array(n) : null;
+    this.#precipitation = precipitation;
     const whiteRun = this.#whiteRun;
     for (let i = 0, p = 0; i < n; i++, p += 3) {
       // Whiter than usual in every channel alike: what snowflakes, rain streaks and glare add.
@@ -337,7 +338,6 @@ export class SceneModel {
         if (lo > WHITE_LEVEL) {
           white++;
           whiteRun[i] = Math.min(whiteRun[i] + 1, FLAKE_FRAMES + 1);
-          if (whitened && whiteRun[i] <= FLAKE_FRAMES) whitened[i] = 1;
         } else {
           whiteRun[i] = 0;
         }
@@ -426,12 +426,14 @@ export class SceneModel {
       changeRate[b] = Math.min(0.2, Math.max(0, change - 0.1));
     }
     const blockOf = this.#blockOf;
-    const whitened = this.#whitened;
+    // Under a passing flake or streak this frame (only while it snows or rains).
+    const whiteRun = this.#whiteRun, precipitation = this.#precipitation;
+    const flake = (i: number) => precipitation && whiteRun[i] > 0 && whiteRun[i] <= FLAKE_FRAMES;
     for (let i = 0, p = 0; i < n; i++, p += 3) {
       // What snow or rain painted over a pixel is weather, not the scene: no sample of its
       // colour or its noise. Else the usual scene turns as white as the average flake, every
       // pixel between flakes looks darker than usual, and the noise and the threshold double.
-      if (whitened && whitened[i]) continue;
+      if (flake(i)) continue;
       const fg = foreground[i] !== 0;
       // Only clearly surprising foreground is protected: the faint fringe that hysteresis and
       // closing add (and the faint trail of something that passed) is learnt as background.
@@ -449,7 +451,7 @@ export class SceneModel {
     }
     const fitMask = this.#fitMask;
     // Nor do they go into the next frame's photometric fit and block statistics.
-    for (let i = 0; i < n; i++) fitMask[i] = foreground[i] || whitened?.[i] ? 0 : 1;
+    for (let i = 0; i < n; i++) fitMask[i] = foreground[i] || flake(i) ? 0 : 1;
   }
 
   /**

@@ -221,7 +221,7 @@ Deno.test("viewer: a 16:9 file stream shows at 16:9 with its islands on the pict
     let shown: { frame: number; overlay: number[]; picture: number[] } | null = null;
     for (let tries = 0; !shown && tries < 50; tries++) {
       await new Promise((r) => setTimeout(r, 200));
-      const page_ = await page.evaluate(() => {
+      const onScreen = await page.evaluate(() => {
         const pixels = (id: string) => {
           const c = document.getElementById(id) as HTMLCanvasElement;
           return [...c.getContext("2d")!.getImageData(0, 0, c.width, c.height).data];
@@ -233,7 +233,7 @@ Deno.test("viewer: a 16:9 file stream shows at 16:9 with its islands on the pict
           picture: pixels("frame"),
         };
       });
-      if (sent.has(page_.frame)) shown = page_;
+      if (sent.has(onScreen.frame)) shown = onScreen;
     }
     client.close();
     assert.ok(shown, "a map the page shows was also received by the test's client");

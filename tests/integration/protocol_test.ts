@@ -24,6 +24,19 @@ async function status(server: RunningServer, id = "default") {
   return await (await fetch(`${server.url}/v1/streams/${id}`)).json();
 }
 
+/** The server still answers /healthz with 200. */
+async function assertHealthy(server: RunningServer) {
+  const health = await fetch(`${server.url}/healthz`);
+  assert.equal(health.status, 200);
+  await health.body?.cancel();
+}
+
+/** Another client still gets answers, and the server is up. */
+async function assertOthersUnaffected(server: RunningServer, healthy: IslandsClient) {
+  assert.ok((await healthy.ping()) >= 0, "another client is unaffected");
+  await assertHealthy(server);
+}
+
 async function until(what: string, ok: () => boolean | Promise<boolean>, timeoutMs = 30_000) {
   const deadline = Date.now() + timeoutMs;
   while (!(await ok())) {
@@ -226,9 +239,7 @@ Deno.test({
       assert.equal(map.sub, subscribed.sub);
       const before = seen;
       await until("the bystander's maps", () => seen > before + 2);
-      const health = await fetch(`${server.url}/healthz`);
-      assert.equal(health.status, 200);
-      await health.body?.cancel();
+      await assertHealthy(server);
     } finally {
       ws.close();
       bystander.close();
@@ -346,10 +357,7 @@ Deno.test({
       const closed = new Promise<CloseEvent>((r) => ws.onclose = r);
       ws.send(JSON.stringify({ type: "ping", pad: "x".repeat((1 << 20) + 10) }));
       assert.equal((await closed).code, 1009);
-      assert.ok((await healthy.ping()) >= 0, "another client is unaffected");
-      const health = await fetch(`${server.url}/healthz`);
-      assert.equal(health.status, 200);
-      await health.body?.cancel();
+      await assertOthersUnaffected(server, healthy);
     } finally {
       ws.close();
       healthy.close();
@@ -397,10 +405,7 @@ Deno.test({
       }, "the flooder is disconnected");
       assert.ok(sent > 10, `disconnected after ${sent} messages`);
       console.log(`flooder disconnected after ${sent} messages`);
-      assert.ok((await healthy.ping()) >= 0, "another client is unaffected");
-      const health = await fetch(`${server.url}/healthz`);
-      assert.equal(health.status, 200);
-      await health.body?.cancel();
+      await assertOthersUnaffected(server, healthy);
     } finally {
       flooder.close();
       healthy.close();
