@@ -180,6 +180,7 @@ const ABLATIONS: Record<string, SceneIslandsOptions> = {
   "no precipitation rule": { precipitation: false },
   "no spatial explanation (explainNearby)": { explainNearby: false },
   "no splitting of merged things": { splitMerged: false },
+  "no joining of parts (join_parts)": { joinParts: false },
   "no photometric fit": { scene: { photometric: false } },
   "absolute threshold (no contrast term)": { scene: { contrastFactor: 0 } },
 };

@@ -92,6 +92,12 @@ export interface Foreground {
   count: number;
   /** Area of component `k` at index `k` (index 0 unused). */
   areas: number[];
+  /**
+   * The regions the components were cut from (before cast shadows were cut off), per pixel
+   * (0: none): a component lies (almost) wholly in one region, and a region may hold several
+   * components that its shadow pixels joined.
+   */
+  regions: Int32Array;
 }
 
 /**
@@ -199,6 +205,7 @@ export function foregroundMask(
   // With shadows: regions grown over everything surprising; without: over all but shadows.
   let mask = clean(grow(candidate, seed, null, width, height));
   let found = components(mask, width, height);
+  const regions = found.labels;
   if (shadows) {
     // A region that is largely "shadow" is something dark and grey (fog makes everything so),
     // not a shadow: it keeps its shadow pixels. Elsewhere the regions grown without shadows
@@ -246,7 +253,7 @@ export function foregroundMask(
     labels[i] = k;
     mask[i] = k > 0 ? 1 : 0;
   }
-  return { mask, labels, count: areas.length - 1, areas };
+  return { mask, labels, count: areas.length - 1, areas, regions };
 }
 
 /** Seeds grown over candidates (8-connected), never onto `barrier` pixels (when given). */

@@ -21,6 +21,7 @@ import { joinColor } from "./color_field.ts";
 import { type Foreground, foregroundMask, type ForegroundOptions } from "./foreground_mask.ts";
 import { SceneModel, type SceneModelOptions } from "./scene_model.ts";
 import { segmentField, type SegmentOptions } from "./segment_field.ts";
+import { type JoinedParts, joinParts } from "./join_parts.ts";
 import { splitMerged, type SplitState } from "./split_merged.ts";
 import type { FeatureField } from "./types.ts";
 import { upsampleLabels } from "./upsample_labels.ts";
@@ -54,6 +55,11 @@ export interface SceneIslandsOptions {
   featureSurprise?: boolean;
   /** Split regions that swallowed things apart before (`split_merged.ts`). @default {true} */
   splitMerged?: boolean;
+  /**
+   * Join parts of one thing that the shadow test cut apart (`join_parts.ts`; it judges motion
+   * by `splitMerged`, so it runs only with it). @default {true}
+   */
+  joinParts?: boolean;
   /** Drop foreground the usual scene explains nearby (`SceneModel.explainNearby`). @default {true} */
   explainNearby?: boolean;
 }
@@ -103,6 +109,7 @@ export class SceneIslands {
   #prior: Uint8Array | null = null;
   #precipitation = 0;
   #split: SplitState | null = null;
+  #joined: JoinedParts | null = null;
 
   constructor(width: number, height: number, options: SceneIslandsOptions = {}) {
     this.width = width;
@@ -159,18 +166,34 @@ export class SceneIslands {
       fg.count = 0;
       fg.areas = [0];
     }
-    model.learn(fg.mask);
-    this.#prior = fg.mask;
     if (o.splitMerged !== false) {
       // Things that touch stay apart when they were apart before.
       const split = splitMerged(fg.labels, fg.count, width, height, this.#split);
       this.#split = split.state;
       fg.labels = split.labels;
       fg.count = split.count;
-      fg.areas = new Array(split.count + 1).fill(0);
+      if (o.joinParts !== false) {
+        // Parts of one thing that the shadow test cut apart stay one island, band and all.
+        const joined = joinParts(
+          fg.labels,
+          fg.count,
+          fg.regions,
+          width,
+          height,
+          split.state,
+          this.#joined,
+        );
+        this.#joined = joined;
+        fg.labels = joined.labels;
+        fg.count = joined.count;
+        for (let i = 0; i < n; i++) fg.mask[i] = fg.labels[i] > 0 ? 1 : 0;
+      }
+      fg.areas = new Array(fg.count + 1).fill(0);
       for (let i = 0; i < n; i++) fg.areas[fg.labels[i]]++;
       fg.areas[0] = 0;
     }
+    model.learn(fg.mask);
+    this.#prior = fg.mask;
 
     const colorWeight = o.colorWeight ?? 0;
     const joined = colorWeight > 0 && colors ? joinColor(field, colors, colorWeight) : field;
