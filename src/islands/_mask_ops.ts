@@ -1,6 +1,7 @@
 /**
  * Binary mask operations for foreground masks: square dilation and erosion (separable running
- * counts, O(pixels) whatever the radius), hole filling, and connected components.
+ * counts, O(pixels) whatever the radius; radius 1, the common case, by 3-tap passes on bytes),
+ * hole filling, and connected components.
  *
  * @module
  */
@@ -10,7 +11,6 @@
  * with nothing set within `r` rows are skipped: foreground masks are mostly empty.
  */
 function windowCounts(mask: Uint8Array, width: number, height: number, r: number): Int32Array {
-  if (r === 1 && width > 1 && height > 1) return windowCounts3(mask, width, height);
   const rows = new Int32Array(width * height);
   const any = new Uint8Array(height);
   for (let y = 0; y < height; y++) {
@@ -50,28 +50,37 @@ function windowCounts(mask: Uint8Array, width: number, height: number, r: number
   return out;
 }
 
-/** `windowCounts` for the 3 x 3 window (open and close use it every frame): three taps a pass. */
-function windowCounts3(mask: Uint8Array, width: number, height: number): Int32Array {
-  const rows = new Int32Array(width * height);
-  const any = new Uint8Array(height);
+/**
+ * Square dilation (`any`) or erosion (`all`) by radius 1: a 3-tap pass along rows, then along
+ * columns, on bytes. Open and close run it several times a frame; the running counts of the
+ * general radius cost about three times as much. Outside the frame is ignored, as in
+ * {@linkcode erode}.
+ */
+function morph3(mask: Uint8Array, width: number, height: number, all: boolean): Uint8Array {
+  const n = width * height;
+  const rows = new Uint8Array(n);
+  const out = new Uint8Array(n);
   for (let y = 0; y < height; y++) {
     const o = y * width, last = o + width - 1;
-    let set = 0;
-    for (let i = o; i <= last; i++) set |= mask[i];
-    if (!set) continue;
-    any[y] = 1;
-    rows[o] = mask[o] + mask[o + 1];
-    for (let i = o + 1; i < last; i++) rows[i] = mask[i - 1] + mask[i] + mask[i + 1];
-    rows[last] = mask[last - 1] + mask[last];
-  }
-  const out = new Int32Array(width * height);
-  for (let y = 0; y < height; y++) {
-    const up = y > 0 && any[y - 1], here = any[y], down = y < height - 1 && any[y + 1];
-    if (!up && !here && !down) continue;
-    const o = y * width;
-    for (let i = o; i < o + width; i++) {
-      out[i] = (up ? rows[i - width] : 0) + (here ? rows[i] : 0) + (down ? rows[i + width] : 0);
+    if (all) {
+      rows[o] = mask[o] & mask[o + 1];
+      for (let i = o + 1; i < last; i++) rows[i] = mask[i - 1] & mask[i] & mask[i + 1];
+      rows[last] = mask[last - 1] & mask[last];
+    } else {
+      rows[o] = mask[o] | mask[o + 1];
+      for (let i = o + 1; i < last; i++) rows[i] = mask[i - 1] | mask[i] | mask[i + 1];
+      rows[last] = mask[last - 1] | mask[last];
     }
+  }
+  const end = n - width;
+  if (all) {
+    for (let i = 0; i < width; i++) out[i] = rows[i] & rows[i + width];
+    for (let i = width; i < end; i++) out[i] = rows[i - width] & rows[i] & rows[i + width];
+    for (let i = end; i < n; i++) out[i] = rows[i - width] & rows[i];
+  } else {
+    for (let i = 0; i < width; i++) out[i] = rows[i] | rows[i + width];
+    for (let i = width; i < end; i++) out[i] = rows[i - width] | rows[i] | rows[i + width];
+    for (let i = end; i < n; i++) out[i] = rows[i - width] | rows[i];
   }
   return out;
 }
@@ -98,6 +107,7 @@ function windowSizes(width: number, height: number, r: number): Int32Array {
 /** Square dilation of a 0/1 mask by radius `r` (a new mask). */
 export function dilate(mask: Uint8Array, width: number, height: number, r: number): Uint8Array {
   if (r <= 0) return mask.slice();
+  if (r === 1 && width > 1 && height > 1) return morph3(mask, width, height, false);
   const counts = windowCounts(mask, width, height, r);
   const out = new Uint8Array(mask.length);
   for (let i = 0; i < out.length; i++) out[i] = counts[i] > 0 ? 1 : 0;
@@ -107,6 +117,7 @@ export function dilate(mask: Uint8Array, width: number, height: number, r: numbe
 /** Square erosion of a 0/1 mask by radius `r` (a new mask); outside the frame counts as unset. */
 export function erode(mask: Uint8Array, width: number, height: number, r: number): Uint8Array {
   if (r <= 0) return mask.slice();
+  if (r === 1 && width > 1 && height > 1) return morph3(mask, width, height, true);
   const counts = windowCounts(mask, width, height, r);
   const sizes = windowSizes(width, height, r);
   const out = new Uint8Array(mask.length);
