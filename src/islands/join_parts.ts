@@ -163,24 +163,32 @@ export function joinParts(
   }
   const labels = new Int32Array(n);
   for (let i = 0; i < n; i++) labels[i] = parts[i] === 0 ? 0 : renumber[find(parts[i])];
-  fillBands(labels, joined, regions, width, height);
+  // Bands lie inside the bounding box of the joined parts: most frames have none.
+  let bx0 = width, bx1 = -1, by0 = height, by1 = -1;
+  for (let c = 1; c <= count; c++) {
+    if (joined[renumber[find(c)]] < 2) continue;
+    bx0 = Math.min(bx0, x0[c]), bx1 = Math.max(bx1, x1[c]);
+    by0 = Math.min(by0, y0[c]), by1 = Math.max(by1, y1[c]);
+  }
+  if (bx1 >= 0) fillBands(labels, joined, regions, width, [bx0, by0, bx1, by1]);
   return { labels, count: next, parts: joined };
 }
 
 /**
- * In each column, the background pixels between two pixels of one joined island (`parts >= 2`)
- * join it when they all lie in that island's region: the band the shadow test cut out.
+ * In each column of the box `[x0, y0, x1, y1]` (inclusive), the background pixels between two
+ * pixels of one joined island (`parts >= 2`) join it when they all lie in that island's region:
+ * the band the shadow test cut out.
  */
 function fillBands(
   labels: Int32Array,
   parts: number[],
   regions: Int32Array,
   width: number,
-  height: number,
+  [bx0, by0, bx1, by1]: [number, number, number, number],
 ): void {
-  for (let x = 0; x < width; x++) {
+  for (let x = bx0; x <= bx1; x++) {
     let last = -1, lastLabel = 0;
-    for (let y = 0; y < height; y++) {
+    for (let y = by0; y <= by1; y++) {
       const i = y * width + x;
       const l = labels[i];
       if (l === 0) continue;

@@ -186,10 +186,13 @@ export class SceneIslands {
         this.#joined = joined;
         fg.labels = joined.labels;
         fg.count = joined.count;
-        for (let i = 0; i < n; i++) fg.mask[i] = fg.labels[i] > 0 ? 1 : 0;
       }
+      // The mask follows the labels: joining fills the bands between parts.
       fg.areas = new Array(fg.count + 1).fill(0);
-      for (let i = 0; i < n; i++) fg.areas[fg.labels[i]]++;
+      for (let i = 0; i < n; i++) {
+        fg.areas[fg.labels[i]]++;
+        fg.mask[i] = fg.labels[i] > 0 ? 1 : 0;
+      }
       fg.areas[0] = 0;
     }
     model.learn(fg.mask);
