@@ -275,6 +275,57 @@ export function createIdSwitchCounter(options: IdSwitchOptions = {}): IdSwitchCo
   };
 }
 
+/** Counts id switches the CLEAR-MOT way over a sequence of matched frames; see the factory. */
+export interface MatchedIdSwitchCounter {
+  /** Add one frame's match (null: a frame without objects); returns the switches it caused. */
+  update(match: ObjectFrameMatch | null): number;
+  /** Switches so far. */
+  readonly switches: number;
+  /** Frames so far (with or without objects). */
+  readonly frames: number;
+  /** Switches per 100 frames so far (0 before any frame). */
+  per100Frames(): number;
+}
+
+/**
+ * Id switches as CLEAR MOT counts them (Bernardin and Stiefelhagen 2008), on the one-to-one
+ * matches of {@linkcode matchObjects}: an object is tracked in a frame when its matched island
+ * covers it at IoU `minIoU` or more, and a switch is counted when a tracked object's island
+ * differs from the one it had when it was last tracked, however many frames ago. Frames where
+ * the object is missed or only partly covered count no switch (they lower recall instead).
+ * {@linkcode createIdSwitchCounter} is stricter: it compares dominant ids frame to frame, so
+ * an object that flickers between its island and the background counts two switches a flicker.
+ */
+export function createMatchedIdSwitchCounter(minIoU = 0.5): MatchedIdSwitchCounter {
+  const last = new Map<number, number>(); // truth object -> island it was last tracked by
+  let switches = 0, frames = 0;
+  return {
+    update(match) {
+      frames++;
+      if (!match) return 0;
+      let frameSwitches = 0;
+      match.objects.forEach((t, k) => {
+        const island = match.matched[k];
+        if (island === null || match.iou[k] < minIoU) return;
+        const before = last.get(t);
+        if (before !== undefined && before !== island) frameSwitches++;
+        last.set(t, island);
+      });
+      switches += frameSwitches;
+      return frameSwitches;
+    },
+    get switches() {
+      return switches;
+    },
+    get frames() {
+      return frames;
+    },
+    per100Frames() {
+      return switchesPer100Frames(switches, frames);
+    },
+  };
+}
+
 /** Total id switches over a whole sequence of frames; see {@linkcode createIdSwitchCounter}. */
 export function idSwitches(
   predSequence: readonly Labels[],

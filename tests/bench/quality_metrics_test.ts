@@ -4,6 +4,7 @@ import {
   boundaryFScore,
   countStability,
   createIdSwitchCounter,
+  createMatchedIdSwitchCounter,
   createObjectScorer,
   hungarian,
   idSwitches,
@@ -148,6 +149,31 @@ Deno.test("idSwitches skips absent objects; acrossGaps compares with the last si
   assert.equal(idSwitches(pred, truth), 0);
   assert.equal(idSwitches(pred, truth, { acrossGaps: true }), 1);
   assert.equal(switchesPer100Frames(3, 0), 0);
+});
+
+Deno.test("createMatchedIdSwitchCounter counts CLEAR-MOT switches: tracked objects only, across gaps", () => {
+  // One object (pixels 0-3 of 8). Frames: tracked by 7; covered in part (7: IoU 1/4, 5:
+  // 3/8: untracked); lost in the background (0: IoU 3/8); tracked by 8 (a switch, across the
+  // gap); tracked by 8 (IoU 3/4).
+  const truth = [1, 1, 1, 1, 0, 0, 0, 0];
+  const frames = [
+    [7, 7, 7, 7, 0, 0, 0, 0],
+    [7, 5, 5, 5, 5, 5, 5, 5],
+    [6, 0, 0, 0, 0, 0, 0, 0],
+    [8, 8, 8, 8, 0, 0, 0, 0],
+    [8, 8, 8, 0, 0, 0, 0, 0],
+  ];
+  const counter = createMatchedIdSwitchCounter();
+  const got = frames.map((p) => counter.update(matchObjects(p, truth)));
+  assert.deepEqual(got, [0, 0, 0, 1, 0]);
+  assert.equal(counter.switches, 1);
+  assert.equal(counter.frames, 5);
+  close(counter.per100Frames(), 20);
+  // The dominant-id counter counts every change of the id covering most of it: 7, 5, 0, 8.
+  assert.equal(idSwitches(frames, frames.map(() => truth)), 3);
+  // Frames without objects count as frames, with no switch.
+  assert.equal(counter.update(null), 0);
+  assert.equal(counter.frames, 6);
 });
 
 Deno.test("countStability", () => {
