@@ -191,6 +191,7 @@ const ABLATIONS: Record<string, SceneIslandsOptions> = {
   "no splitting of merged things": { splitMerged: false },
   "no joining of parts (join_parts)": { joinParts: false },
   "no photometric fit": { scene: { photometric: false } },
+  "no ghost healing (long-run scene)": { scene: { ghosts: false } },
   "absolute threshold (no contrast term)": { scene: { contrastFactor: 0 } },
 };
 

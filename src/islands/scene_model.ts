@@ -33,6 +33,15 @@
  * who stops is absorbed over tens of seconds, not at once; the faint fringe of the foreground is
  * learnt as background. The first frames are learnt at rate `1 / t` (a running mean).
  *
+ * **Ghosts.** Something that crossed a pixel while the model was young (or that the usual scene
+ * absorbed) leaves the usual colour wrong there after it left: the scene showing through is
+ * then foreground, protected from learning, and stays so for a minute. A second, long-run
+ * estimate of each pixel, an approximate running median of every frame (McFarlane and
+ * Schofield's, steps of `ANCHOR_STEP` grey levels a frame, foreground included), is hardly moved
+ * by anything that passes or stops for seconds. A foreground pixel that this long-run scene
+ * explains, and explains much better than the usual one, is the scene itself: it is learnt at
+ * `GHOST_RATE`, and the ghost heals within a second or two (`ghosts: false` turns this off).
+ *
  * @module
  */
 
@@ -82,6 +91,8 @@ export interface SceneModelOptions {
    * @default {true}
    */
   photometric?: boolean;
+  /** Heal ghosts with the long-run scene (see the module doc). @default {true} */
+  ghosts?: boolean;
 }
 
 /** What one frame shows against the usual scene. */
@@ -124,6 +135,7 @@ const DEFAULTS = {
   noiseFactor: 3,
   contrastFactor: 0.3,
   photometric: true,
+  ghosts: true,
 };
 
 /** Regulariser of the block fit, grey levels squared: a flat block keeps a gain near 1. */
@@ -146,6 +158,19 @@ const NOISY_CONTRAST = 3;
  * (0.506 learning every flake).
  */
 const FLAKE_FRAMES = 8;
+/**
+ * Grey levels a frame the long-run scene moves toward each frame: a walker who stops for 6 s at
+ * 10 fps moves it 6 levels, one who passes in a second not at all.
+ */
+const ANCHOR_STEP = 0.1;
+/**
+ * A foreground pixel is a ghost when the long-run scene is within this share of its threshold
+ * of the frame, and at most half as far as the usual scene (0.5 healed a little of a noisy
+ * night scene's faint people too: `lawn` at night 0.697 to 0.689; 0.3 kept it).
+ */
+const GHOST_SHARE = 0.3;
+/** Share of the way a ghost pixel's usual colour moves toward the frame each frame. */
+const GHOST_RATE = 0.2;
 /** Pixels less surprising than this are never foreground, so never tested for shadow. */
 const SHADOW_SURPRISE = 0.5;
 /**
@@ -184,6 +209,8 @@ export class SceneModel {
   readonly #o: typeof DEFAULTS;
   /** Usual colour, 3 per pixel. */
   readonly #mean: Float32Array;
+  /** Long-run scene (running median by steps of `ANCHOR_STEP`), 3 per pixel. */
+  readonly #anchor: Float32Array;
   /** Running median of the residual's norm, per pixel (-1: not yet known). */
   readonly #noise: Float32Array;
   /** The last observed frame, the usual scene mapped onto its photometry, their difference. */
@@ -243,6 +270,7 @@ export class SceneModel {
     this.height = height;
     const n = width * height;
     this.#mean = new Float32Array(n * 3);
+    this.#anchor = new Float32Array(n * 3);
     this.#noise = new Float32Array(n).fill(-1);
     this.#frame = new Float32Array(n * 3);
     this.#mapped = new Float32Array(n * 3);
@@ -318,6 +346,7 @@ export class SceneModel {
     this.#smoothSurprise = smoothSurprise;
     if (this.#frames === 0) {
       this.#mean.set(frame);
+      this.#anchor.set(frame);
       this.#mapped.set(frame);
       this.#residual.fill(0);
       this.#contrast = observation.contrast = this.#blockStats().contrast;
@@ -407,7 +436,8 @@ export class SceneModel {
     if (!this.#observed) throw new Error("SceneModel.learn: observe a frame first");
     this.#observed = false;
     const frame = this.#frame, mean = this.#mean, noise = this.#noise, rawNorm = this.#rawNorm;
-    const { backgroundRate, foregroundRate } = this.#o;
+    const { backgroundRate, foregroundRate, ghosts } = this.#o;
+    const anchor = this.#anchor, threshold = this.#threshold;
     const t = ++this.#frames;
     const bgRate = Math.max(backgroundRate, 1 / t);
     // Multiplicative steps of a running median: large at first, then a few percent.
@@ -437,12 +467,28 @@ export class SceneModel {
       const fg = foreground[i] !== 0;
       // Only clearly surprising foreground is protected: the faint fringe that hysteresis and
       // closing add (and the faint trail of something that passed) is learnt as background.
-      const protect = fg && smooth[i] > 1;
-      const rate = protect ? foregroundRate : Math.max(bgRate, changeRate[blockOf[i]]);
+      let ghost = false;
+      if (ghosts) {
+        const dr = frame[p] - anchor[p], dg = frame[p + 1] - anchor[p + 1];
+        const db = frame[p + 2] - anchor[p + 2];
+        if (fg) {
+          const d = Math.sqrt(dr * dr + dg * dg + db * db);
+          ghost = d < GHOST_SHARE * threshold[i] && 2 * d < rawNorm[i];
+        }
+        anchor[p] += Math.max(-ANCHOR_STEP, Math.min(ANCHOR_STEP, dr));
+        anchor[p + 1] += Math.max(-ANCHOR_STEP, Math.min(ANCHOR_STEP, dg));
+        anchor[p + 2] += Math.max(-ANCHOR_STEP, Math.min(ANCHOR_STEP, db));
+      }
+      const protect = fg && smooth[i] > 1 && !ghost;
+      const rate = ghost
+        ? GHOST_RATE
+        : protect
+        ? foregroundRate
+        : Math.max(bgRate, changeRate[blockOf[i]]);
       mean[p] += rate * (frame[p] - mean[p]);
       mean[p + 1] += rate * (frame[p + 1] - mean[p + 1]);
       mean[p + 2] += rate * (frame[p + 2] - mean[p + 2]);
-      if (!fg && t > 1) {
+      if ((!fg || ghost) && t > 1) {
         noise[i] = Math.max(
           NOISE_FLOOR,
           noise[i] * (rawNorm[i] > noise[i] ? 1 + step : 1 - step),
@@ -594,14 +640,14 @@ export class SceneModel {
     return ratio;
   }
 
-  /** Takes the last observed frame as the usual scene where `mask` is set (ghosts gone). */
+  /** Takes the last observed frame as the usual (and long-run) scene where `mask` is set. */
   absorb(mask: Uint8Array): void {
-    const f = this.#frame, mean = this.#mean;
+    const f = this.#frame, mean = this.#mean, anchor = this.#anchor;
     for (let i = 0; i < mask.length; i++) {
       if (!mask[i]) continue;
-      mean[i * 3] = f[i * 3];
-      mean[i * 3 + 1] = f[i * 3 + 1];
-      mean[i * 3 + 2] = f[i * 3 + 2];
+      mean[i * 3] = anchor[i * 3] = f[i * 3];
+      mean[i * 3 + 1] = anchor[i * 3 + 1] = f[i * 3 + 1];
+      mean[i * 3 + 2] = anchor[i * 3 + 2] = f[i * 3 + 2];
     }
   }
 
