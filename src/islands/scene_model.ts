@@ -225,6 +225,11 @@ export class SceneModel {
   readonly #smoothThreshold: Float32Array;
   /** explainNearby's buffers (frame and scene 3 x 3 means, filter scratch), made on first use. */
   #explainScratch: Float32Array[] | null = null;
+  /** explainNearby's marks of the pixels queued for its next pass (all 0 between calls). */
+  #explainQueued: Uint8Array | null = null;
+  /** The block statistics (raw and smoothed noise) interpolated to each pixel, per frame. */
+  readonly #rawAt: Float32Array;
+  readonly #smoothAt: Float32Array;
   readonly #bx: number;
   readonly #by: number;
   /** Per pixel: its block; per column: the two block columns around it and the weight between. */
@@ -281,6 +286,8 @@ export class SceneModel {
     this.#threshold = new Float32Array(n);
     this.#whiteRun = new Uint16Array(n);
     this.#smoothThreshold = new Float32Array(n);
+    this.#rawAt = new Float32Array(n);
+    this.#smoothAt = new Float32Array(n);
     const long = Math.max(width, height);
     const bx = this.#bx = Math.max(1, Math.round((blocks * width) / long));
     const by = this.#by = Math.max(1, Math.round((blocks * height) / long));
@@ -397,7 +404,8 @@ export class SceneModel {
     const contrastTerm = contrastFactor * this.#contrast;
     const noisyAbove = NOISY_CONTRAST * this.#contrast;
     const noise = this.#noise, smoothed = this.#smoothed;
-    const rawAt = this.#interpolate(stats.raw, 1), smoothAt = this.#interpolate(stats.smooth, 1);
+    const rawAt = this.#interpolate(stats.raw, this.#rawAt);
+    const smoothAt = this.#interpolate(stats.smooth, this.#smoothAt);
     for (let i = 0, p = 0; i < n; i++, p += 3) {
       const blockRaw = rawAt[i], blockSmooth = smoothAt[i];
       if (noise[i] < 0) noise[i] = blockRaw;
@@ -569,35 +577,53 @@ export class SceneModel {
         offsets.push([dx * r, dy * r]);
       }
     }
+    // Explained means matched well: within a share of the threshold that made it surprising.
+    const explained = (i: number): boolean => {
+      const x = i % width, y = (i - x) / width, p = i * 3;
+      const limit = (EXPLAIN_SHARE * threshold[i]) ** 2;
+      for (const [dx, dy] of offsets) {
+        const xx = x + dx, yy = y + dy;
+        if (xx < 0 || yy < 0 || xx >= width || yy >= height) continue;
+        const j = yy * width + xx;
+        if (mask[j]) continue;
+        const q = j * 3;
+        const dr = frame[p] - mapped[q], dg = frame[p + 1] - mapped[q + 1];
+        const db = frame[p + 2] - mapped[q + 2];
+        if (dr * dr + dg * dg + db * db < limit) return true;
+      }
+      return false;
+    };
     // Peeled from the outside in: what one pass clears lets the next test the pixels inside.
+    // A pass clears all it finds at once, so a pixel's test changes only when a pixel at one of
+    // its offsets was cleared: after the first pass, only those pixels are tested again.
+    let cleared: number[] = [];
+    for (let i = top * width, end = (bottom + 1) * width; i < end; i++) {
+      if (mask[i] && explained(i)) cleared.push(i);
+    }
     let total = 0;
-    for (let pass = 0; pass < EXPLAIN_PASSES; pass++) {
-      const cleared: number[] = [];
-      for (let y = top, i = top * width; y <= bottom; y++) {
-        for (let x = 0; x < width; x++, i++) {
-          if (!mask[i]) continue;
-          const p = i * 3;
-          // Explained means matched well: within a share of the threshold that made it
-          // surprising.
-          const limit = (EXPLAIN_SHARE * threshold[i]) ** 2;
-          for (const [dx, dy] of offsets) {
-            const xx = x + dx, yy = y + dy;
-            if (xx < 0 || yy < 0 || xx >= width || yy >= height) continue;
-            const j = yy * width + xx;
-            if (mask[j]) continue;
-            const q = j * 3;
-            const dr = frame[p] - mapped[q], dg = frame[p + 1] - mapped[q + 1];
-            const db = frame[p + 2] - mapped[q + 2];
-            if (dr * dr + dg * dg + db * db < limit) {
-              cleared.push(i);
-              break;
-            }
+    const queued = this.#explainQueued ??= new Uint8Array(n);
+    for (let pass = 1;; pass++) {
+      for (const i of cleared) mask[i] = 0;
+      total += cleared.length;
+      if (cleared.length === 0 || pass === EXPLAIN_PASSES) break;
+      const again: number[] = [];
+      for (const c of cleared) {
+        const cx = c % width, cy = (c - cx) / width;
+        for (const [dx, dy] of offsets) {
+          const x = cx - dx, y = cy - dy;
+          if (x < 0 || y < 0 || x >= width || y >= height) continue;
+          const i = y * width + x;
+          if (mask[i] && !queued[i]) {
+            queued[i] = 1;
+            again.push(i);
           }
         }
       }
-      for (const i of cleared) mask[i] = 0;
-      total += cleared.length;
-      if (cleared.length === 0) break;
+      cleared = [];
+      for (const i of again) {
+        queued[i] = 0;
+        if (explained(i)) cleared.push(i);
+      }
     }
     return total;
   }
@@ -713,29 +739,49 @@ export class SceneModel {
       offset[j] += FIT_RATE * (fit.offset[j] - offset[j]);
     }
     const mapped = this.#mapped;
-    const gainAt = this.#interpolate(gain, 3), offsetAt = this.#interpolate(offset, 3);
-    for (let j = 0; j < mapped.length; j++) mapped[j] = gainAt[j] * model[j] + offsetAt[j];
+    // mapped = gain * model + offset, the fit interpolated between block centres as
+    // `#interpolate` does (rounded to 32 bits alike), without materialising it.
+    const { width, height } = this;
+    const bx = this.#bx, by = this.#by;
+    const rowGain = new Float32Array(bx * 3), rowOffset = new Float32Array(bx * 3);
+    const x0 = this.#colX0, x1 = this.#colX1, fx = this.#colFx;
+    const f32 = Math.fround;
+    for (let y = 0; y < height; y++) {
+      const v = Math.min(by - 1, Math.max(0, ((y + 0.5) * by) / height - 0.5));
+      const y0 = Math.floor(v), y1 = Math.min(by - 1, y0 + 1), fy = v - y0;
+      for (let j = 0; j < bx * 3; j++) {
+        rowGain[j] = gain[y0 * bx * 3 + j] * (1 - fy) + gain[y1 * bx * 3 + j] * fy;
+        rowOffset[j] = offset[y0 * bx * 3 + j] * (1 - fy) + offset[y1 * bx * 3 + j] * fy;
+      }
+      for (let x = 0, o = y * width * 3; x < width; x++, o += 3) {
+        const a = x0[x] * 3, b = x1[x] * 3, f = fx[x];
+        for (let k = 0; k < 3; k++) {
+          const g = f32(rowGain[a + k] + (rowGain[b + k] - rowGain[a + k]) * f);
+          const off = f32(rowOffset[a + k] + (rowOffset[b + k] - rowOffset[a + k]) * f);
+          mapped[o + k] = g * model[o + k] + off;
+        }
+      }
+    }
   }
 
   /**
-   * Per-block values (`channels` per block) at every pixel, bilinear between block centres
-   * (clamped at the edges): rows of blocks first, then along each row of pixels.
+   * Per-block values (one per block) at every pixel, into `out`: bilinear between block
+   * centres (clamped at the edges), rows of blocks first, then along each row of pixels.
    */
-  #interpolate(values: Float32Array, channels: number): Float32Array {
+  #interpolate(values: Float32Array, out: Float32Array): Float32Array {
     const { width, height } = this;
-    const bx = this.#bx, by = this.#by, c = channels;
-    const out = new Float32Array(width * height * c);
-    const row = new Float32Array(bx * c);
+    const bx = this.#bx, by = this.#by;
+    const row = new Float32Array(bx);
     const x0 = this.#colX0, x1 = this.#colX1, fx = this.#colFx;
     for (let y = 0; y < height; y++) {
       const v = Math.min(by - 1, Math.max(0, ((y + 0.5) * by) / height - 0.5));
       const y0 = Math.floor(v), y1 = Math.min(by - 1, y0 + 1), fy = v - y0;
-      for (let j = 0; j < bx * c; j++) {
-        row[j] = values[y0 * bx * c + j] * (1 - fy) + values[y1 * bx * c + j] * fy;
+      for (let j = 0; j < bx; j++) {
+        row[j] = values[y0 * bx + j] * (1 - fy) + values[y1 * bx + j] * fy;
       }
-      for (let x = 0, o = y * width * c; x < width; x++, o += c) {
-        const a = x0[x] * c, b = x1[x] * c, f = fx[x];
-        for (let k = 0; k < c; k++) out[o + k] = row[a + k] + (row[b + k] - row[a + k]) * f;
+      for (let x = 0, o = y * width; x < width; x++, o++) {
+        const a = row[x0[x]];
+        out[o] = a + (row[x1[x]] - a) * fx[x];
       }
     }
     return out;
