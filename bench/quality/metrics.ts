@@ -233,7 +233,7 @@ export function createIdSwitchCounter(options: IdSwitchOptions = {}): IdSwitchCo
   const ignore = new Set(options.ignore ?? [0]);
   const acrossGaps = options.acrossGaps ?? false;
   let last = new Map<number, number>(); // truth object -> dominant predicted id
-  let switches = 0, frames = 0;
+  const tally = new SwitchTally();
   return {
     update(pred, truth) {
       if (pred.length !== truth.length) {
@@ -259,20 +259,31 @@ export function createIdSwitchCounter(options: IdSwitchOptions = {}): IdSwitchCo
         now.set(t, best);
       }
       last = now;
-      switches += frameSwitches;
-      frames++;
-      return frameSwitches;
+      return tally.add(frameSwitches);
     },
     get switches() {
-      return switches;
+      return tally.switches;
     },
     get frames() {
-      return frames;
+      return tally.frames;
     },
-    per100Frames() {
-      return switchesPer100Frames(switches, frames);
-    },
+    per100Frames: () => tally.per100Frames(),
   };
+}
+
+/** Switches and frames so far, shared by the id-switch counters. */
+class SwitchTally {
+  switches = 0;
+  frames = 0;
+  /** Counts one frame and its switches; returns them. */
+  add(frameSwitches: number): number {
+    this.switches += frameSwitches;
+    this.frames++;
+    return frameSwitches;
+  }
+  per100Frames(): number {
+    return switchesPer100Frames(this.switches, this.frames);
+  }
 }
 
 /** Counts id switches the CLEAR-MOT way over a sequence of matched frames; see the factory. */
@@ -298,11 +309,10 @@ export interface MatchedIdSwitchCounter {
  */
 export function createMatchedIdSwitchCounter(minIoU = 0.5): MatchedIdSwitchCounter {
   const last = new Map<number, number>(); // truth object -> island it was last tracked by
-  let switches = 0, frames = 0;
+  const tally = new SwitchTally();
   return {
     update(match) {
-      frames++;
-      if (!match) return 0;
+      if (!match) return tally.add(0);
       let frameSwitches = 0;
       match.objects.forEach((t, k) => {
         const island = match.matched[k];
@@ -311,18 +321,15 @@ export function createMatchedIdSwitchCounter(minIoU = 0.5): MatchedIdSwitchCount
         if (before !== undefined && before !== island) frameSwitches++;
         last.set(t, island);
       });
-      switches += frameSwitches;
-      return frameSwitches;
+      return tally.add(frameSwitches);
     },
     get switches() {
-      return switches;
+      return tally.switches;
     },
     get frames() {
-      return frames;
+      return tally.frames;
     },
-    per100Frames() {
-      return switchesPer100Frames(switches, frames);
-    },
+    per100Frames: () => tally.per100Frames(),
   };
 }
 

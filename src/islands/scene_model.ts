@@ -232,11 +232,17 @@ export class SceneModel {
   readonly #smoothAt: Float32Array;
   readonly #bx: number;
   readonly #by: number;
-  /** Per pixel: its block; per column: the two block columns around it and the weight between. */
+  /**
+   * Per pixel: its block; per column (per row): the two block columns (rows) around it and the
+   * weight between, for the interpolation between block centres.
+   */
   readonly #blockOf: Int32Array;
   readonly #colX0: Int32Array;
   readonly #colX1: Int32Array;
   readonly #colFx: Float32Array;
+  readonly #rowY0: Int32Array;
+  readonly #rowY1: Int32Array;
+  readonly #rowFy: Float64Array;
   /** The photometric fit per block and channel, smoothed over frames. */
   readonly #gain: Float32Array;
   readonly #offset: Float32Array;
@@ -295,15 +301,15 @@ export class SceneModel {
     this.#gain = new Float32Array(bx * by * 3).fill(1);
     this.#offset = new Float32Array(bx * by * 3);
     this.#blockOf = new Int32Array(n);
-    const colX0 = this.#colX0 = new Int32Array(width);
-    const colX1 = this.#colX1 = new Int32Array(width);
-    const colFx = this.#colFx = new Float32Array(width);
-    for (let x = 0; x < width; x++) {
-      const u = Math.min(bx - 1, Math.max(0, ((x + 0.5) * bx) / width - 0.5));
-      colX0[x] = Math.floor(u);
-      colX1[x] = Math.min(bx - 1, colX0[x] + 1);
-      colFx[x] = u - colX0[x];
-    }
+    const cols = blendTable(width, bx);
+    this.#colX0 = cols.lo;
+    this.#colX1 = cols.hi;
+    // Column weights stay 32-bit and row weights 64-bit, as they always were: the same maps.
+    this.#colFx = Float32Array.from(cols.weight);
+    const rows = blendTable(height, by);
+    this.#rowY0 = rows.lo;
+    this.#rowY1 = rows.hi;
+    this.#rowFy = rows.weight;
     for (let y = 0; y < height; y++) {
       const rowBlock = Math.min(by - 1, Math.floor((y * by) / height));
       for (let x = 0; x < width; x++) {
@@ -473,8 +479,7 @@ export class SceneModel {
       // pixel between flakes looks darker than usual, and the noise and the threshold double.
       if (flake(i)) continue;
       const fg = foreground[i] !== 0;
-      // Only clearly surprising foreground is protected: the faint fringe that hysteresis and
-      // closing add (and the faint trail of something that passed) is learnt as background.
+      // A ghost: foreground that the long-run scene explains (see the module doc).
       let ghost = false;
       if (ghosts) {
         const dr = frame[p] - anchor[p], dg = frame[p + 1] - anchor[p + 1];
@@ -487,6 +492,8 @@ export class SceneModel {
         anchor[p + 1] += Math.max(-ANCHOR_STEP, Math.min(ANCHOR_STEP, dg));
         anchor[p + 2] += Math.max(-ANCHOR_STEP, Math.min(ANCHOR_STEP, db));
       }
+      // Only clearly surprising foreground is protected: the faint fringe that hysteresis and
+      // closing add (and the faint trail of something that passed) is learnt as background.
       const protect = fg && smooth[i] > 1 && !ghost;
       const rate = ghost
         ? GHOST_RATE
@@ -742,13 +749,12 @@ export class SceneModel {
     // mapped = gain * model + offset, the fit interpolated between block centres as
     // `#interpolate` does (rounded to 32 bits alike), without materialising it.
     const { width, height } = this;
-    const bx = this.#bx, by = this.#by;
+    const bx = this.#bx;
     const rowGain = new Float32Array(bx * 3), rowOffset = new Float32Array(bx * 3);
     const x0 = this.#colX0, x1 = this.#colX1, fx = this.#colFx;
     const f32 = Math.fround;
     for (let y = 0; y < height; y++) {
-      const v = Math.min(by - 1, Math.max(0, ((y + 0.5) * by) / height - 0.5));
-      const y0 = Math.floor(v), y1 = Math.min(by - 1, y0 + 1), fy = v - y0;
+      const y0 = this.#rowY0[y], y1 = this.#rowY1[y], fy = this.#rowFy[y];
       for (let j = 0; j < bx * 3; j++) {
         rowGain[j] = gain[y0 * bx * 3 + j] * (1 - fy) + gain[y1 * bx * 3 + j] * fy;
         rowOffset[j] = offset[y0 * bx * 3 + j] * (1 - fy) + offset[y1 * bx * 3 + j] * fy;
@@ -770,12 +776,11 @@ export class SceneModel {
    */
   #interpolate(values: Float32Array, out: Float32Array): Float32Array {
     const { width, height } = this;
-    const bx = this.#bx, by = this.#by;
+    const bx = this.#bx;
     const row = new Float32Array(bx);
     const x0 = this.#colX0, x1 = this.#colX1, fx = this.#colFx;
     for (let y = 0; y < height; y++) {
-      const v = Math.min(by - 1, Math.max(0, ((y + 0.5) * by) / height - 0.5));
-      const y0 = Math.floor(v), y1 = Math.min(by - 1, y0 + 1), fy = v - y0;
+      const y0 = this.#rowY0[y], y1 = this.#rowY1[y], fy = this.#rowFy[y];
       for (let j = 0; j < bx; j++) {
         row[j] = values[y0 * bx + j] * (1 - fy) + values[y1 * bx + j] * fy;
       }
@@ -886,6 +891,25 @@ export class SceneModel {
     contrasts.sort((a, b) => a - b);
     return { raw, smooth, dark, contrast: contrasts[contrasts.length >> 1] };
   }
+}
+
+/**
+ * For each of `length` pixels along an axis cut into `blocks` blocks: the block centres around
+ * it (clamped at the edges) and its weight toward the second, for bilinear interpolation.
+ */
+function blendTable(
+  length: number,
+  blocks: number,
+): { lo: Int32Array; hi: Int32Array; weight: Float64Array } {
+  const lo = new Int32Array(length), hi = new Int32Array(length);
+  const weight = new Float64Array(length);
+  for (let k = 0; k < length; k++) {
+    const u = Math.min(blocks - 1, Math.max(0, ((k + 0.5) * blocks) / length - 0.5));
+    lo[k] = Math.floor(u);
+    hi[k] = Math.min(blocks - 1, lo[k] + 1);
+    weight[k] = u - lo[k];
+  }
+  return { lo, hi, weight };
 }
 
 /** Index of the bin holding the median (the first bin whose running count passes `half`). */
