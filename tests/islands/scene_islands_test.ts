@@ -53,6 +53,37 @@ Deno.test("fog rolling in is explained away within a few frames; an object in th
   assert.ok(maskIoU(mask, truth) > 0.7, `IoU in fog ${maskIoU(mask, truth)}`);
 });
 
+Deno.test("a smooth haze does not raise the detection threshold; the scene's texture does", () => {
+  // The scene at a third of its contrast (as fog 3 leaves it) under an even haze, and under a
+  // haze that swings by 120 grey levels over 80 px. The swing is no texture of the scene: the
+  // threshold must not rise with it (the spread of luminance over a block raised it by a third).
+  const threshold = (haze: (x: number, y: number) => number, scale = 1) => {
+    const model = new SceneModel(W, H);
+    const none = new Uint8Array(W * H);
+    let obs = model.observe(background);
+    for (let i = 0; i < 60; i++) {
+      model.learn(none);
+      const f = noisy(background, 3, 7000 + i);
+      const hazy = new Uint8Array(f.length);
+      for (let p = 0; p < f.length; p++) {
+        const x = (p / 3 | 0) % W, y = (p / 3 / W) | 0;
+        hazy[p] = Math.min(255, Math.round(128 + scale * (f[p] - 128) / 3 + haze(x, y)));
+      }
+      obs = model.observe(hazy);
+    }
+    return obs.threshold.slice().sort()[obs.threshold.length >> 1];
+  };
+  const even = threshold(() => 0);
+  const swinging = threshold((x, y) => 60 * Math.sin((2 * Math.PI * x) / 80) * Math.cos(y / 20));
+  assert.ok(
+    swinging < 1.1 * even,
+    `threshold ${swinging.toFixed(2)} under the swing, ${even.toFixed(2)} even`,
+  );
+  // Whereas the scene's own texture at three times the contrast (no fog) does raise it.
+  const clear = threshold(() => 0, 3);
+  assert.ok(clear > 1.5 * even, `threshold ${clear.toFixed(2)} clear, ${even.toFixed(2)} in fog`);
+});
+
 Deno.test("snow-like outliers do not raise the threshold: an object in the snow is found", () => {
   const snow = (f: Uint8Array, i: number) => applyWeather(f, W, H, "snow", 3, { frameIndex: i });
   const model = learnt(60, snow);
