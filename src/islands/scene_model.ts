@@ -18,9 +18,8 @@
  *   blocks' spread 1.4-fold on our sequences while it cut their texture 3-fold).
  * - **Outliers.** Every statistic is a median: noise is tracked per pixel as the running median
  *   of its residual and per block as the median over the block; texture contrast is the median
- *   per block, then the median over blocks. Snowflakes, rain, passers-by
- *   and specular glints are a minority of samples, so they do not inflate the threshold and
- *   hide everything else.
+ *   per block, then the median over blocks. Snowflakes, rain, passers-by and specular glints
+ *   are a minority of samples, so they do not inflate the threshold and hide everything else.
  * - **Snow and rain.** While it snows or rains (the caller says so), what a passing flake or
  *   streak whitens (a pixel whiter than usual in every channel for at most `FLAKE_FRAMES`
  *   frames in a row) is taken out of the residual and is no sample at all: not of the usual
@@ -110,8 +109,8 @@ export interface SceneObservation {
   smoothSurprise: Float32Array;
   /**
    * Per pixel, 1 where its noise (times `noiseFactor`) is over three times the scene's running
-   * spread of luminance: the raw residual cannot outline anything there (night, heavy sensor noise), only
-   * the averaged one can.
+   * spread of luminance: the raw residual cannot outline anything there (night, heavy sensor
+   * noise), only the averaged one can.
    */
   noisy: Uint8Array;
   /**
@@ -262,11 +261,11 @@ export class SceneModel {
   readonly #fitMask: Uint8Array;
   #frames = 0;
   /** Running spread of luminance over blocks (see `NOISY_CONTRAST`). */
-  #spread = -1;
+  #spread = 0;
   /** Running texture contrast (see `SceneModelOptions.contrastFactor`). */
-  #texture = -1;
-  #luminance: Float32Array;
-  #localMean: Float32Array;
+  #texture = 0;
+  readonly #luminance: Float32Array;
+  readonly #localMean: Float32Array;
   /** Smoothed surprise of the last observed frame. */
   #smoothSurprise: Float32Array | null = null;
   #observed = false;
@@ -891,15 +890,15 @@ export class SceneModel {
     const spreads: number[] = [], textures: number[] = [];
     const known: number[] = [];
     const dev = new Int32Array(256);
-    const median = (hist: Int32Array, b: number, half: number) =>
+    const binMedian = (hist: Int32Array, b: number, half: number) =>
       (histMedian(hist, b * RESIDUAL_BINS, RESIDUAL_BINS, half) + 0.5) * RESIDUAL_BIN;
     for (let b = 0; b < nb; b++) {
       if (count[b] < MIN_BLOCK_PIXELS) continue;
       known.push(b);
       const half = count[b] / 2;
-      raw[b] = median(rawHist, b, half);
-      smooth[b] = median(smoothHist, b, half);
-      textures.push(1.4826 * median(textureHist, b, half));
+      raw[b] = binMedian(rawHist, b, half);
+      smooth[b] = binMedian(smoothHist, b, half);
+      textures.push(1.4826 * binMedian(textureHist, b, half));
       const med = histMedian(lumHist, b * 256, 256, half);
       dev.fill(0);
       for (let v = 0; v < 256; v++) dev[Math.abs(v - med)] += lumHist[b * 256 + v];
