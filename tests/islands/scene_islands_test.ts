@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { SceneModel } from "../../src/islands/scene_model.ts";
+import { SceneModel, type SceneObservation } from "../../src/islands/scene_model.ts";
 import { foregroundMask } from "../../src/islands/foreground_mask.ts";
 import { SceneIslands } from "../../src/islands/scene_islands.ts";
 import { applyWeather } from "../../streams/weather.ts";
@@ -17,6 +17,31 @@ function learnt(frames = 40, transform = (f: Uint8Array, _i: number) => f): Scen
   const islands = new SceneIslands(W, H, { foreground: { minArea: 20 } });
   for (let i = 0; i < frames; i++) islands.cut(transform(noisy(background, 3, i), i), field, null);
   return islands;
+}
+
+/**
+ * A bare scene model's last observation after `frames` noisy frames of the empty scene (nothing
+ * marked foreground), each shown as `shown` makes it; `precipitation` is passed to `observe`.
+ */
+function observeEmpty(
+  frames: number,
+  seed: number,
+  shown: (f: Uint8Array, i: number) => Uint8Array,
+  precipitation = false,
+): SceneObservation {
+  const model = new SceneModel(W, H);
+  const none = new Uint8Array(W * H);
+  let obs = model.observe(background);
+  for (let i = 0; i < frames; i++) {
+    model.learn(none);
+    obs = model.observe(shown(noisy(background, 3, seed + i), i), { precipitation });
+  }
+  return obs;
+}
+
+/** The median of `values`. */
+function median(values: Float32Array): number {
+  return values.slice().sort()[values.length >> 1];
 }
 
 /** Foreground of the next frame. */
@@ -58,20 +83,15 @@ Deno.test("a smooth haze does not raise the detection threshold; the scene's tex
   // haze that swings by 120 grey levels over 80 px. The swing is no texture of the scene: the
   // threshold must not rise with it (the spread of luminance over a block raised it by a third).
   const threshold = (haze: (x: number, y: number) => number, scale = 1) => {
-    const model = new SceneModel(W, H);
-    const none = new Uint8Array(W * H);
-    let obs = model.observe(background);
-    for (let i = 0; i < 60; i++) {
-      model.learn(none);
-      const f = noisy(background, 3, 7000 + i);
+    const obs = observeEmpty(60, 7000, (f) => {
       const hazy = new Uint8Array(f.length);
       for (let p = 0; p < f.length; p++) {
         const x = (p / 3 | 0) % W, y = (p / 3 / W) | 0;
         hazy[p] = Math.min(255, Math.round(128 + scale * (f[p] - 128) / 3 + haze(x, y)));
       }
-      obs = model.observe(hazy);
-    }
-    return obs.threshold.slice().sort()[obs.threshold.length >> 1];
+      return hazy;
+    });
+    return median(obs.threshold);
   };
   const even = threshold(() => 0);
   const swinging = threshold((x, y) => 60 * Math.sin((2 * Math.PI * x) / 80) * Math.cos(y / 20));
@@ -100,18 +120,10 @@ Deno.test("while it snows, the flakes are not learnt: between them the threshold
   // usual scene whiter than the ground between them, and their threshold 2.4 times the clear
   // scene's (now 1.6).
   const threshold = (snowing: boolean) => {
-    const model = new SceneModel(W, H);
-    const none = new Uint8Array(W * H);
-    let obs = model.observe(background);
-    for (let i = 0; i < 150; i++) {
-      model.learn(none);
-      const f = noisy(background, 3, 5000 + i);
-      obs = model.observe(snowing ? applyWeather(f, W, H, "snow", 3, { frameIndex: i }) : f, {
-        precipitation: snowing,
-      });
-    }
-    const between = obs.threshold.filter((_, i) => !obs.whitish[i]).sort();
-    return between[between.length >> 1];
+    const snow = (f: Uint8Array, i: number) =>
+      snowing ? applyWeather(f, W, H, "snow", 3, { frameIndex: i }) : f;
+    const obs = observeEmpty(150, 5000, snow, snowing);
+    return median(obs.threshold.filter((_, i) => !obs.whitish[i]));
   };
   const clear = threshold(false), snow = threshold(true);
   assert.ok(snow < 2 * clear, `threshold ${snow.toFixed(1)} in snow, ${clear.toFixed(1)} clear`);
